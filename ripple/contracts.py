@@ -1,0 +1,192 @@
+"""Event contracts: one pydantic model per topic, the single source of truth for the wire format.
+
+Models are frozen and forbid unknown fields so a producer bug surfaces as a validation error
+(and a dead letter) instead of silently widening the contract. JSON on the wire is produced by
+orjson from ``model_dump(mode="json")``; `ripple contracts export` writes the JSON Schemas that
+downstream consumers code against.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+
+import orjson
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from ripple import topics
+
+SCHEMA_VERSION: Literal[1] = 1
+
+Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]*$")]
+"""Identifiers are printable ASCII without spaces so they are safe as Kafka keys and log fields."""
+
+MAX_TEXT_CHARS = 20_000
+
+
+class Channel(StrEnum):
+    """Where the feedback came from; each has its own native fields."""
+
+    CHAT = "chat"
+    EMAIL = "email"
+    REVIEW = "review"
+    PHONE_SURVEY = "phone_survey"
+
+
+class SentimentLabel(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+    UNSCORED = "unscored"
+
+
+class Contract(BaseModel):
+    """Base for every topic's model: frozen, strict about unknown fields, versioned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    def to_json(self) -> bytes:
+        """Serialise for the wire (orjson, UTC timestamps in ISO 8601)."""
+        return orjson.dumps(self.model_dump(mode="json"))
+
+
+M = TypeVar("M", bound=Contract)
+
+
+def parse(model: type[M], data: bytes | str) -> M:
+    """Validate wire bytes into ``model``; raises ``pydantic.ValidationError`` or ``orjson.JSONDecodeError``."""
+    return model.model_validate(orjson.loads(data))
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class RawFeedback(Contract):
+    """``feedback.raw.v1``: one piece of customer feedback as a channel adapter produced it.
+
+    Keyed by ``customer_id`` so every event of a customer lands on the same partition and
+    per-customer state sees them in order.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: Id = Field(description="Stable idempotency key; the same feedback always gets the same id.")
+    customer_id: Id
+    channel: Channel
+    event_time: AwareDatetime = Field(description="When the customer gave the feedback (UTC).")
+    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    # Channel-native fields (all optional: a channel fills in what it has).
+    stars: int | None = Field(default=None, ge=1, le=5, description="Review stars 1-5.")
+    csat: int | None = Field(default=None, ge=1, le=5, description="CSAT 1-5.")
+    nps: int | None = Field(default=None, ge=0, le=10, description="Net Promoter answer 0-10.")
+    agent_id: Id | None = None
+    conversation_id: Id | None = None
+    external_id: str | None = Field(default=None, max_length=256)
+    subject: str | None = Field(default=None, max_length=1000)
+    product: str | None = Field(default=None, max_length=256)
+    url: str | None = Field(default=None, max_length=2048)
+    public: bool = Field(default=False, description="Visible to other customers (public review, social post).")
+    duration_s: float | None = Field(default=None, ge=0, le=86_400, description="Conversation/call duration.")
+    hold_time_s: float | None = Field(default=None, ge=0, le=86_400)
+    rings: int | None = Field(default=None, ge=0, le=1000, description="Rings before a phone call was answered.")
+    asr_confidence: float | None = Field(default=None, ge=0, le=1)
+    customer_value: float | None = Field(default=None, ge=0, description="Customer lifetime value where known.")
+    segment: str | None = Field(default=None, max_length=64)
+    incentivised: bool = Field(default=False, description="Given in exchange for a reward; reported apart.")
+    language_hint: str | None = Field(default=None, max_length=16)
+
+    _utc_event_time = field_validator("event_time")(_utc)
+
+    @field_validator("text", "subject")
+    @classmethod
+    def _no_control_chars(cls, value: str | None) -> str | None:
+        if value is not None and any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+            raise ValueError("contains control characters")
+        return value
+
+
+class ScoredFeedback(RawFeedback):
+    """``feedback.scored.v1``: the raw event with PII redacted from ``text`` and the scores that explain it."""
+
+    language: str = Field(description="ISO 639-1 code, or 'und' when undetermined.")
+    language_confidence: float = Field(ge=0, le=1)
+    sentiment: float | None = Field(ge=-1, le=1, description="Text compound in [-1, 1]; None when unscored.")
+    label: SentimentLabel
+    reliable: bool = Field(description="False when the language has no scorer or the text was too short/unsure.")
+    scorer: str
+    scorer_version: str
+    drivers: tuple[str, ...] = Field(default=(), description="Tokens or rules that drove the score.")
+    satisfaction: float | None = Field(
+        default=None, ge=-1, le=1, description="Ratings fused with text into one score in [-1, 1]."
+    )
+    sarcasm: bool = False
+    aspects: tuple[str, ...] = ()
+    cues: tuple[str, ...] = Field(default=(), description="abuse, churn_threat, public_threat, ...")
+    pii_redacted: int = Field(default=0, ge=0, description="How many personal-data spans were redacted.")
+    scored_at: AwareDatetime
+
+    _utc_scored_at = field_validator("scored_at")(_utc)
+
+
+class DeadLetter(Contract):
+    """``feedback.deadletter.v1``: a record a stage could not handle, kept whole for replay."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    stage: str = Field(description="Which stage gave up: gateway, import, score, sink, ...")
+    reason: str = Field(description="Short machine-friendly cause, e.g. 'invalid_json'.")
+    detail: str = Field(default="", max_length=4000, description="Human-readable explanation.")
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key_b64: str | None = None
+    original_b64: str = Field(description="The original record bytes, base64.")
+    failed_at: AwareDatetime
+
+    @classmethod
+    def of(
+        cls,
+        stage: str,
+        reason: str,
+        original: bytes,
+        detail: str = "",
+        *,
+        topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+        key: bytes | None = None,
+    ) -> DeadLetter:
+        return cls(
+            stage=stage,
+            reason=reason,
+            detail=detail[:4000],
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key_b64=base64.b64encode(key).decode() if key is not None else None,
+            original_b64=base64.b64encode(original).decode(),
+            failed_at=datetime.now(UTC),
+        )
+
+    def original(self) -> bytes:
+        return base64.b64decode(self.original_b64)
+
+
+TOPIC_MODELS: dict[str, type[Contract]] = {
+    topics.RAW: RawFeedback,
+    topics.SCORED: ScoredFeedback,
+    topics.DEADLETTER: DeadLetter,
+}
+"""Topic -> model; stages extend this by registering their own contracts in this module."""
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schema per topic, as handed to downstream consumers."""
+    out = {}
+    for topic, model in TOPIC_MODELS.items():
+        schema = model.model_json_schema(mode="serialization")
+        schema["$id"] = f"urn:ripple:topic:{topic}"
+        schema["x-topic"] = topic
+        out[topic] = schema
+    return out

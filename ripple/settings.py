@@ -1,0 +1,48 @@
+"""One settings object for every deployable, read from ``RIPPLE_*`` environment variables.
+
+Faust also reads its own *unprefixed* environment variables (e.g. ``BROKER_MAX_POLL_RECORDS``)
+and those override what Ripple passes as keyword arguments; the README says so.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RIPPLE_", env_file=".env", extra="ignore")
+
+    brokers: str = Field(default="127.0.0.1:9092", description="Kafka bootstrap servers, comma separated.")
+    partitions: int = Field(default=4, ge=1, description="Partitions for topics Ripple creates.")
+    replication_factor: int = Field(default=1, ge=1)
+    clickhouse_url: str = Field(
+        default="chdb://.ripple/chdb",
+        description="clickhouse://user:pass@host:9000/db (server) or chdb://PATH (embedded).",
+    )
+    clickhouse_password: SecretStr | None = Field(
+        default=None, description="Overrides the password in clickhouse_url so it need not sit in a URL."
+    )
+    data_dir: Path = Field(default=Path(".ripple"), description="Local state: faust tables, demo files.")
+    worker_id: str = Field(default="ripple-worker", description="faust app id (consumer group).")
+    faust_store: str = Field(default="memory://", description="faust table store: memory:// or rocksdb://")
+    max_poll_interval_s: float = Field(
+        default=8.0, description="Short by default: Tansu makes group joins wait for this long."
+    )
+    max_poll_records: int = Field(default=500, ge=1)
+    sink_group: str = "ripple-sink"
+    sink_batch_rows: int = Field(default=20_000, ge=1, description="Flush when a batch reaches this many rows.")
+    sink_batch_seconds: float = Field(default=1.0, gt=0, description="...or when the oldest row is this old.")
+    metrics_port: int = Field(default=0, ge=0, description="Prometheus /metrics port; 0 = disabled.")
+    log_level: str = "info"
+
+    def broker_list(self) -> list[str]:
+        return [b.strip() for b in self.brokers.split(",") if b.strip()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

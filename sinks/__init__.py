@@ -1,0 +1,1 @@
+"""Sinks: where scored feedback, aggregates and alerts leave Kafka (ClickHouse)."""

@@ -1,0 +1,80 @@
+"""The faust-streaming app. Agents are thin glue: pure functions in ``streams.scoring`` do the work.
+
+Topics are declared as raw bytes and validated in code, so a malformed record becomes a dead letter
+(with stage and reason) instead of an exception inside faust's deserialiser that kills the agent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable
+from typing import Any
+
+import faust
+
+from ripple import topics
+from ripple.contracts import DeadLetter
+from ripple.settings import get_settings
+from streams import metrics
+from streams.scoring import Failure, process_raw
+
+settings = get_settings()
+
+app = faust.App(
+    settings.worker_id,
+    broker=[f"kafka://{b}" for b in settings.broker_list()],
+    store=settings.faust_store,
+    datadir=str(settings.data_dir / "faust"),
+    topic_partitions=settings.partitions,
+    topic_replication_factor=settings.replication_factor,
+    broker_max_poll_interval=settings.max_poll_interval_s,
+    broker_max_poll_records=settings.max_poll_records,
+    consumer_auto_offset_reset="earliest",
+    producer_acks=-1,
+    producer_linger=0.005,
+    web_enabled=False,
+    key_serializer="raw",
+    value_serializer="raw",
+)
+
+
+def _topic(name: str) -> Any:
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+                     partitions=settings.partitions)
+
+
+raw_topic = _topic(topics.RAW)
+scored_topic = _topic(topics.SCORED)
+deadletter_topic = _topic(topics.DEADLETTER)
+
+
+async def dead_letter(stage: str, failure: Failure, event: Any) -> None:
+    msg = event.message
+    metrics.DEADLETTERS.labels(stage, failure.reason).inc()
+    dl = DeadLetter.of(stage, failure.reason, msg.value or b"", failure.detail, topic=msg.topic,
+                       partition=msg.partition, offset=msg.offset, key=msg.key)
+    await deadletter_topic.send(key=msg.key, value=dl.to_json())
+
+
+@app.agent(raw_topic)
+async def score(stream: AsyncIterable[Any]) -> None:
+    """feedback.raw.v1 -> feedback.scored.v1 (or the dead-letter topic)."""
+    async for events in stream.take_events(500, within=0.05):  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        for event in events:
+            result = process_raw(event.value)
+            if isinstance(result, Failure):
+                await dead_letter("score", result, event)
+                continue
+            metrics.SCORED.labels(result.channel.value, result.language, result.label.value).inc()
+            await scored_topic.send(key=result.customer_id.encode(), value=result.to_json())
+        metrics.EVENTS.labels("score").inc(len(events))
+        metrics.BATCH_SECONDS.labels("score").observe(time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a faust worker for this app (``ripple worker``)."""
+    import sys
+
+    sys.argv = ["ripple-worker", "worker", "-l", settings.log_level, *(argv or [])]
+    app.main()

@@ -1,0 +1,8 @@
+"""Prometheus metrics of the worker deployable (bounded labels: stage, reason, channel, language)."""
+
+from prometheus_client import Counter, Histogram
+
+EVENTS = Counter("ripple_stream_events_total", "Events handled by a stage", ["stage"])
+DEADLETTERS = Counter("ripple_deadletters_total", "Records sent to the dead-letter topic", ["stage", "reason"])
+SCORED = Counter("ripple_scored_total", "Scored events", ["channel", "language", "label"])
+BATCH_SECONDS = Histogram("ripple_stream_batch_seconds", "Time to process one batch", ["stage"])
