@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     max_poll_interval_s: float = Field(
         default=8.0, description="Short by default: Tansu makes group joins wait for this long."
     )
+    rebalance_timeout_s: float = Field(
+        default=3.0, gt=0, description="Tansu holds every group join for the rebalance timeout; keep it short here."
+    )
+    session_timeout_s: float = Field(default=6.0, gt=0)
     max_poll_records: int = Field(default=500, ge=1)
     sink_group: str = "ripple-sink"
     sink_batch_rows: int = Field(default=20_000, ge=1, description="Flush when a batch reaches this many rows.")
