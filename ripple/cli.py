@@ -158,5 +158,15 @@ def schema_migrate(
     typer.echo("up to date" if not applied else "applied: " + ", ".join(f"{m.version} {m.name}" for m in applied))
 
 
+# Stage commands register here, one block per stage, each importing from its own package lazily.
+# --- commands: scoring (issue 4) ---
+# --- commands: producers (issue 3) ---
+# --- commands: customers (issue 5) ---
+# --- commands: spikes (issue 6) ---
+# --- commands: clickhouse (issue 7) ---
+# --- commands: dashboards (issue 8) ---
+# --- commands: bench (issue 9) ---
+
+
 def main() -> None:
     cli()

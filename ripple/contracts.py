@@ -173,10 +173,18 @@ class DeadLetter(Contract):
         return base64.b64decode(self.original_b64)
 
 
+# --- contracts: customers (issue 5): alerts.customer.v1, feedback.followups.v1 ---
+
+
+# --- contracts: windows and spikes (issue 6): feedback.aggregates.v1, alerts.spike.v1 ---
+
+
 TOPIC_MODELS: dict[str, type[Contract]] = {
     topics.RAW: RawFeedback,
     topics.SCORED: ScoredFeedback,
     topics.DEADLETTER: DeadLetter,
+    # customers (issue 5)
+    # windows and spikes (issue 6)
 }
 """Topic -> model; stages extend this by registering their own contracts in this module."""
 

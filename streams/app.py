@@ -75,6 +75,11 @@ async def score(stream: AsyncIterable[Any]) -> None:
         metrics.BATCH_SECONDS.labels("score").observe(time.perf_counter() - started)
 
 
+# Further agents live in their own modules and register on ``app`` when imported here.
+# --- agents: customers (issue 5) ---
+# --- agents: windows and spikes (issue 6) ---
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run a faust worker for this app (``ripple worker``)."""
     import sys
