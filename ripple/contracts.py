@@ -178,6 +178,80 @@ class DeadLetter(Contract):
 
 # --- contracts: windows and spikes (issue 6): feedback.aggregates.v1, alerts.spike.v1 ---
 
+Dim = Annotated[str, Field(min_length=1, max_length=64, description='A dimension value, or "*" for all values.')]
+
+
+class WindowAggregate(Contract):
+    """``feedback.aggregates.v1``: one series of one event-time window, always the whole window.
+
+    Idempotent: ``key`` (window start + dimensions) identifies the row and ``version`` (= ``count``,
+    which only grows) orders emissions, so a replay or a late correction overwrites instead of
+    double-counting (ClickHouse: ReplacingMergeTree(version) ORDER BY (window_start, channel,
+    aspect, language)). ``"*"`` in a dimension marks a roll-up over all its values; ``aspect="none"``
+    counts events without an aspect. An event with several aspects counts in each aspect's row and
+    once in the ``aspect="*"`` rows.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    key: str = Field(max_length=256, description="window_start ISO + '|' + channel|aspect|language")
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    channel: Dim
+    aspect: Dim
+    language: Dim
+    count: int = Field(ge=0)
+    negative: int = Field(ge=0)
+    satisfaction_sum: float = Field(description="Sum of satisfaction over events that have one.")
+    satisfaction_n: int = Field(ge=0)
+    satisfaction_mean: float | None = Field(default=None, ge=-1, le=1)
+    promoters: int = Field(ge=0, description="NPS 9-10")
+    passives: int = Field(ge=0, description="NPS 7-8")
+    detractors: int = Field(ge=0, description="NPS 0-6")
+    late: int = Field(ge=0, description="Events counted after the window first closed (included in count).")
+    version: int = Field(ge=0, description="Monotonic per key: the higher version wins.")
+    emitted_at: AwareDatetime
+
+    _utc_times = field_validator("window_start", "window_end", "emitted_at")(_utc)
+
+
+class SpikeSeries(Contract):
+    """The series a spike was measured on; "*" = all values of that dimension."""
+
+    channel: Dim
+    aspect: Dim
+    language: Dim
+
+
+class SpikeAlert(Contract):
+    """``alerts.spike.v1``: a complaint spike started (``firing``) or ended (``resolved``).
+
+    ``spike_id`` is stable across both events of one spike and across replays (series + start).
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    spike_id: str = Field(min_length=1, max_length=64)
+    series: SpikeSeries
+    state: Literal["firing", "resolved"]
+    severity: Literal["warning", "critical"]
+    observed: int = Field(ge=0, description="Negative events in the tested span.")
+    expected: float = Field(ge=0, description="Baseline expectation for the same span.")
+    ratio: float = Field(ge=0)
+    p_value: float = Field(ge=0, le=1, description="Poisson upper tail P(X >= observed | expected).")
+    span_windows: int = Field(ge=1, description="Windows summed for the test.")
+    window_seconds: int = Field(ge=1)
+    window_start: AwareDatetime = Field(description="Window whose close produced this event.")
+    started_at: AwareDatetime
+    resolved_at: AwareDatetime | None = None
+    emitted_at: AwareDatetime
+
+    _utc_times = field_validator("window_start", "started_at", "emitted_at")(_utc)
+
+    @field_validator("resolved_at")
+    @classmethod
+    def _utc_resolved(cls, value: datetime | None) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+
 
 TOPIC_MODELS: dict[str, type[Contract]] = {
     topics.RAW: RawFeedback,
@@ -185,6 +259,8 @@ TOPIC_MODELS: dict[str, type[Contract]] = {
     topics.DEADLETTER: DeadLetter,
     # customers (issue 5)
     # windows and spikes (issue 6)
+    topics.AGGREGATES: WindowAggregate,
+    topics.SPIKE_ALERTS: SpikeAlert,
 }
 """Topic -> model; stages extend this by registering their own contracts in this module."""
 

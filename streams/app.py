@@ -78,6 +78,7 @@ async def score(stream: AsyncIterable[Any]) -> None:
 # Further agents live in their own modules and register on ``app`` when imported here.
 # --- agents: customers (issue 5) ---
 # --- agents: windows and spikes (issue 6) ---
+import streams.windows.agent  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,189 @@
+"""faust glue for the windows stage: count scored events into windows, close them on a timer.
+
+State: every window a partition touched is persisted, as a whole, in the faust table
+``windows-state`` (changelog-backed; key ``"<partition>|<window start>"``, written to the changelog
+partition of its source partition), so a restarted worker recovers its windows, including the
+event ids already counted, and re-emits them with the same versions. Spike-detector baselines are
+in memory only: after a restart they warm up again (documented limitation).
+
+The aggregates are global per window: run the windows stage with all partitions of
+``feedback.scored.v1`` on one worker (the default deployment). With several workers each would
+emit its own partitions' partial counts under the same key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from ripple import topics
+from ripple.contracts import ScoredFeedback, parse
+from streams.app import app, dead_letter, scored_topic, settings
+from streams.scoring import Failure
+from streams.windows import metrics
+from streams.windows.config import WindowSettings
+from streams.windows.records import aggregate_record, spike_record
+from streams.windows.spikes import SpikeDetector, SpikeEvent
+from streams.windows.windows import ALL, Outcome, Window, WindowStore
+
+STAGE = "windows"
+wcfg = WindowSettings()
+store = WindowStore(wcfg.window_config())
+detector = SpikeDetector(wcfg.detector_config())
+_aspects = metrics.LabelGuard()
+
+
+def _out_topic(name: str) -> Any:
+    return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
+                     partitions=settings.partitions)
+
+
+aggregates_topic = _out_topic(topics.AGGREGATES)
+spikes_topic = _out_topic(topics.SPIKE_ALERTS)
+state_table = app.Table("windows-state", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+
+
+class _Runtime:
+    needs_reload = True
+    gauges: set[tuple[str, str]] = set()  # noqa: RUF012 - module singleton
+
+
+def _state_key(partition: int, start: int) -> bytes:
+    return f"{partition}|{start}".encode()
+
+
+def _assigned() -> set[int]:
+    return {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.SCORED}
+
+
+def _reload() -> None:
+    """After a rebalance and table recovery: keep held partitions, load their persisted windows."""
+    assigned = _assigned()
+    store.keep_partitions(assigned)
+    now = time.time()
+    for key, value in list(state_table.data.items()):
+        part, _, start = bytes(key).decode().partition("|")
+        if int(part) in assigned and (int(part), int(start)) not in store.windows:
+            store.restore(int(part), Window.loads(bytes(value)), now)
+    _Runtime.needs_reload = False
+
+
+@app.on_partitions_assigned.connect
+async def _on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    _Runtime.needs_reload = True
+
+
+def _persist() -> None:
+    for (partition, start), win in store.take_dirty():
+        key, value = _state_key(partition, start), win.dumps()
+        state_table.data[key] = value
+        state_table.send_changelog(partition, key, value)
+
+
+def _count(sf: ScoredFeedback, outcome: Outcome) -> None:
+    channel = sf.channel.value
+    metrics.WINDOW_EVENTS.labels(channel, outcome.value).inc()
+    if outcome in (Outcome.ON_TIME, Outcome.LATE):
+        negative = sf.label.value == "negative"
+        for aspect in set(sf.aspects) or {"none"}:
+            a = _aspects(aspect)
+            metrics.FEEDBACK.labels(channel, a).inc()
+            if negative:
+                metrics.COMPLAINTS.labels(channel, a).inc()
+
+
+@app.agent(scored_topic)
+async def windows(stream: AsyncIterable[Any]) -> None:
+    """feedback.scored.v1 -> window state (persisted); emission happens in ``close_windows``."""
+    async for events in stream.take_events(500, within=0.05):  # type: ignore[attr-defined]
+        if _Runtime.needs_reload:
+            _reload()
+        now = time.time()
+        for event in events:
+            try:
+                sf = parse(ScoredFeedback, event.value)
+            except (ValidationError, orjson.JSONDecodeError) as exc:
+                await dead_letter(STAGE, Failure("invalid_scored", str(exc)[:2000]), event)
+                continue
+            outcome = store.add(sf, event.message.partition, now)
+            _count(sf, outcome)
+            if outcome is Outcome.EXPIRED:
+                await dead_letter(STAGE, Failure("window_expired", f"event_time {sf.event_time.isoformat()} is "
+                                                 f"older than the window retention ({wcfg.retention_s:.0f}s)"),
+                                  event)
+        _persist()
+        metrics.OPEN_WINDOWS.set(len(store.windows))
+
+
+async def _send_spike(ev: SpikeEvent, emitted_at: datetime) -> None:
+    alert = spike_record(ev, wcfg.size_s, emitted_at)
+    metrics.SPIKE_ALERTS.labels(alert.state, alert.severity).inc()
+    await spikes_topic.send(key=alert.spike_id.encode(), value=alert.to_json())
+
+
+def _update_spike_gauges() -> None:
+    active: dict[tuple[str, str], float] = {}
+    ratio: dict[tuple[str, str], float] = {}
+    for (channel, aspect, _lang), st in detector.series.items():
+        label = (channel, aspect if aspect == ALL else _aspects(aspect))
+        ratio[label] = max(ratio.get(label, 0.0), st.last_ratio)
+        level = 0.0 if st.firing is None else (2.0 if st.firing.severity.value == "critical" else 1.0)
+        active[label] = max(active.get(label, 0.0), level)
+    for label in _Runtime.gauges - set(active):
+        metrics.SPIKE_ACTIVE.labels(*label).set(0)
+    for label, v in active.items():
+        metrics.SPIKE_ACTIVE.labels(*label).set(v)
+        metrics.SPIKE_RATIO.labels(*label).set(ratio[label])
+    _Runtime.gauges = set(active)
+
+
+async def _update_lag() -> None:
+    lag: dict[str, int] = {}
+    consumer = app.consumer
+    for tp in consumer.assignment():
+        if tp.topic not in (topics.RAW, topics.SCORED):
+            continue
+        position = await consumer.position(tp)
+        if position is None:
+            continue
+        lag[tp.topic] = lag.get(tp.topic, 0) + max(0, consumer.highwater(tp) - position)
+    for topic, value in lag.items():
+        metrics.CONSUMER_LAG.labels(topic).set(value)
+
+
+@app.timer(wcfg.tick_s)
+async def close_windows() -> None:
+    """Close windows the watermark passed, even with no further traffic (faust-streaming #250)."""
+    if _Runtime.needs_reload:
+        if app.rebalancing or app.in_recovery:
+            return
+        _reload()
+    now = time.time()
+    closed, rows = store.close_due(now)
+    emitted_at = datetime.now(UTC)
+    for cw in closed:
+        metrics.CLOSE_DELAY.observe(max(0.0, now - (cw.start + wcfg.size_s)))
+        for ev in detector.observe(cw):
+            await _send_spike(ev, emitted_at)
+    for row in rows:
+        await aggregates_topic.send(key=row.key.encode(), value=aggregate_record(row, emitted_at).to_json())
+        metrics.AGGREGATES.labels("correction" if row.counts.late else "window").inc()
+    if closed:
+        _update_spike_gauges()
+    for partition, start in store.expire(now):
+        key = _state_key(partition, start)
+        state_table.data.pop(key, None)
+        state_table.send_changelog(partition, key, None)
+    wm = store.watermark.value(now)
+    if wm > 0:
+        metrics.WATERMARK_LAG.set(max(0.0, now - wm))
+    metrics.OPEN_WINDOWS.set(len(store.windows))
+    try:
+        await _update_lag()
+    except Exception:  # noqa: BLE001 - lag is best effort while the consumer (re)starts
+        pass

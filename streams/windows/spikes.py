@@ -1,0 +1,298 @@
+"""Complaint-spike detection per series (channel × aspect × language) on per-window negative counts.
+
+Pure logic, fed closed windows in order by the faust timer and by ``bench/spike_eval.py`` alike.
+
+Model, per series:
+
+* **Expected count** for the next window = the larger of
+  - a short-term level: EWMA of the per-window count (half-life ``level_halflife`` windows), and
+  - a seasonal estimate: per hour-of-week bucket, an EWMA across weeks of that hour's mean count;
+    while an hour-of-week bucket has not been seen yet, the hour-of-day bucket (EWMA across days)
+    stands in. Until either exists, the short-term level alone is used (warm-up).
+  Taking the larger is deliberately conservative: the level lags on a steep daily ramp (the
+  seasonal term covers it), and the seasonal term can be stale after a shift (the level covers it).
+* **Test**: for the last k = 1..``max_span`` windows, the Poisson upper tail
+  P(X ≥ observed_k | expected_k). The series fires when, for some k, the tail is below ``alpha``,
+  observed_k ≥ ``min_count`` (volume guard: a jump from 1 to 4 complaints is not an incident) and
+  observed_k ≥ ``min_ratio`` × expected_k (effect-size guard: on a busy series a 10 % rise can be
+  "significant" yet nobody should be paged). k = 2 catches a 3× surge on a quieter series by the end
+  of its second window, which a single window cannot prove.
+* **Robust learning**: observations update the baselines winsorised at expected + ``clip_z``·√expected,
+  and not at all (expected is used instead) while the series is firing, so a surge does not teach
+  the baseline that surges are normal.
+* **Resolve** after ``resolve_windows`` consecutive normal windows (observed below ``resolve_ratio``
+  × expected, or a tail above 1 %); then a ``cooldown_windows`` pause before the series may fire again.
+
+Every test the detector runs is a chance of a false alarm: with ~150 series tested every minute
+that is ~400 000 tests a day, hence the small default ``alpha`` and the guards. The benchmark
+prints the resulting false alarms per simulated day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from streams.windows.windows import ALL, ClosedWindow, SeriesKey
+
+
+def poisson_tail(k: int, lam: float) -> float:
+    """P(X ≥ k) for X ~ Poisson(lam), exact summation in a numerically safe way (no scipy needed)."""
+    if k <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+    log_pk = -lam + k * math.log(lam) - math.lgamma(k + 1)
+    if k > lam:
+        # Terms fall by lam/i < 1 from k upward: sum until they no longer matter.
+        term = 1.0
+        total = 1.0
+        i = k
+        while term > 1e-17 * total:
+            i += 1
+            term *= lam / i
+            total += term
+        return min(1.0, math.exp(log_pk + math.log(total)))
+    # k <= lam: 1 - P(X <= k-1), summing downward from k-1 (terms fall as i decreases below lam).
+    log_pk1 = log_pk + math.log(k / lam)  # log P(X = k-1)
+    term = 1.0
+    total = 1.0
+    i = k - 1
+    while i > 0 and term > 1e-17 * total:
+        term *= i / lam
+        total += term
+        i -= 1
+    return max(0.0, 1.0 - math.exp(log_pk1 + math.log(total)))
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    window_s: int = 60
+    alpha: float = 1e-6
+    min_count: int = 8
+    min_ratio: float = 2.0
+    max_span: int = 2
+    level_halflife: float = 30.0
+    """Short-term level half-life, in windows."""
+    season_weight: float = 0.3
+    """Weight of the newest hour in the hour-of-day / hour-of-week EWMAs."""
+    warmup_windows: int = 30
+    """Windows of history before a series is tested at all."""
+    expected_floor: float = 0.2
+    clip_z: float = 3.0
+    resolve_windows: int = 3
+    resolve_ratio: float = 1.5
+    cooldown_windows: int = 10
+    critical_ratio: float = 4.0
+    max_series: int = 5000
+    """Bound on tracked series (memory); new series beyond it are not tracked."""
+
+
+class SpikeState(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class Severity(StrEnum):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class SpikeEvent:
+    """A state change of one series' spike (the agent turns it into ``alerts.spike.v1``)."""
+
+    spike_id: str
+    series: SeriesKey
+    state: SpikeState
+    severity: Severity
+    window_start: int
+    """The window whose close caused this event."""
+    started_at: int
+    """Start of the first window of the spike."""
+    resolved_at: int | None
+    observed: int
+    expected: float
+    p_value: float
+    span_windows: int
+
+
+def spike_id(series: SeriesKey, started_at: int) -> str:
+    """Stable id: the same spike gets the same id in its firing and resolved events, and on replay."""
+    raw = f"{series[0]}|{series[1]}|{series[2]}|{started_at}".encode()
+    return hashlib.sha1(raw).hexdigest()[:20]
+
+
+@dataclass
+class _Bucket:
+    estimate: float = 0.0
+    visits: int = 0
+
+
+@dataclass
+class SeriesState:
+    level: float | None = None
+    windows: int = 0
+    hod: dict[int, _Bucket] = field(default_factory=dict)
+    how: dict[int, _Bucket] = field(default_factory=dict)
+    hour: int | None = None
+    """Hour (epoch hours) being accumulated."""
+    hour_sum: float = 0.0
+    hour_n: int = 0
+    recent: deque[tuple[int, float]] = field(default_factory=deque)
+    """(observed, expected) of the last ``max_span`` windows."""
+    firing: SpikeEvent | None = None
+    normal_streak: int = 0
+    cooldown_until: int = -1
+    last_ratio: float = 0.0
+
+
+def _hour_buckets(ts: int) -> tuple[int, int, int]:
+    """(epoch hour, hour of day, hour of week with Monday 00:00 = 0) in UTC."""
+    d = datetime.fromtimestamp(ts, UTC)
+    return ts // 3600, d.hour, d.weekday() * 24 + d.hour
+
+
+class SpikeDetector:
+    """Per-series baselines, tests and alert state; feed it every closed window in order."""
+
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self.series: dict[SeriesKey, SeriesState] = {}
+        self._level_alpha = 1 - 0.5 ** (1 / self.config.level_halflife)
+        self.last_window: int | None = None
+
+    def firing(self) -> dict[SeriesKey, SpikeEvent]:
+        return {k: s.firing for k, s in self.series.items() if s.firing is not None}
+
+    def expected(self, state: SeriesState, ts: int) -> float | None:
+        """Expected count of a window starting at ``ts``; None while warming up."""
+        if state.windows < self.config.warmup_windows or state.level is None:
+            return None
+        _, hod, how = _hour_buckets(ts)
+        seasonal: float | None = None
+        b = state.how.get(how)
+        if b is not None and b.visits:
+            seasonal = b.estimate
+        else:
+            b = state.hod.get(hod)
+            if b is not None and b.visits:
+                seasonal = b.estimate
+        exp = state.level if seasonal is None else max(state.level, seasonal)
+        return max(exp, self.config.expected_floor)
+
+    def observe(self, window: ClosedWindow) -> list[SpikeEvent]:
+        """Feed one closed window (all series' negative counts); returns spike state changes."""
+        if self.last_window is not None and window.start <= self.last_window:
+            return []  # a window is judged once, on its first close
+        self.last_window = window.start
+        out: list[SpikeEvent] = []
+        for key, counts in window.series.items():
+            if key not in self.series and len(self.series) < self.config.max_series and counts.negative:
+                self.series[key] = SeriesState()
+        for key, state in self.series.items():
+            c = window.series.get(key)
+            event = self._step(key, state, window.start, c.negative if c is not None else 0)
+            if event is not None:
+                out.append(event)
+        return out
+
+    def _step(self, key: SeriesKey, st: SeriesState, ts: int, observed: int) -> SpikeEvent | None:
+        cfg = self.config
+        expected = self.expected(st, ts)
+        event: SpikeEvent | None = None
+        st.last_ratio = observed / expected if expected else 0.0
+        if expected is not None:
+            st.recent.append((observed, expected))
+            while len(st.recent) > cfg.max_span:
+                st.recent.popleft()
+            if st.firing is None:
+                if ts >= st.cooldown_until and observed > expected:
+                    event = self._test(key, st, ts)
+            else:
+                event = self._maybe_resolve(st, ts, observed, expected)
+        # Learn from the window (winsorised; frozen while firing).
+        if expected is None:
+            learn = float(observed)
+        elif st.firing is not None:
+            learn = expected
+        else:
+            learn = min(float(observed), expected + cfg.clip_z * math.sqrt(expected))
+        self._learn(st, ts, learn)
+        return event
+
+    def _test(self, key: SeriesKey, st: SeriesState, ts: int) -> SpikeEvent | None:
+        cfg = self.config
+        obs_k = 0
+        exp_k = 0.0
+        best: tuple[float, int, float, int] | None = None
+        for k, (o, e) in enumerate(reversed(st.recent), start=1):
+            obs_k += o
+            exp_k += e
+            if obs_k < cfg.min_count or obs_k < cfg.min_ratio * exp_k:
+                continue
+            p = poisson_tail(obs_k, exp_k)
+            if p < cfg.alpha and (best is None or p < best[0]):
+                best = (p, obs_k, exp_k, k)
+        if best is None:
+            return None
+        p, obs, exp, k = best
+        started = ts - (k - 1) * cfg.window_s
+        ratio = obs / exp
+        sev = Severity.CRITICAL if ratio >= cfg.critical_ratio else Severity.WARNING
+        ev = SpikeEvent(spike_id(key, started), key, SpikeState.FIRING, sev, ts, started, None, obs, exp, p, k)
+        st.firing = ev
+        st.normal_streak = 0
+        return ev
+
+    def _maybe_resolve(self, st: SeriesState, ts: int, observed: int, expected: float) -> SpikeEvent | None:
+        cfg = self.config
+        assert st.firing is not None
+        normal = observed <= cfg.resolve_ratio * expected or poisson_tail(observed, expected) > 0.01
+        st.normal_streak = st.normal_streak + 1 if normal else 0
+        if st.normal_streak < cfg.resolve_windows:
+            return None
+        f = st.firing
+        resolved_at = ts - (cfg.resolve_windows - 1) * cfg.window_s
+        ev = SpikeEvent(f.spike_id, f.series, SpikeState.RESOLVED, f.severity, ts, f.started_at, resolved_at,
+                        observed, expected, poisson_tail(observed, expected), 1)
+        st.firing = None
+        st.normal_streak = 0
+        st.cooldown_until = ts + (cfg.cooldown_windows + 1) * cfg.window_s
+        st.recent.clear()
+        return ev
+
+    def _learn(self, st: SeriesState, ts: int, value: float) -> None:
+        st.windows += 1
+        st.level = value if st.level is None else st.level + self._level_alpha * (value - st.level)
+        hour, _, _ = _hour_buckets(ts)
+        if st.hour is None:
+            st.hour = hour
+        if hour != st.hour:
+            self._close_hour(st)
+            st.hour = hour
+        st.hour_sum += value
+        st.hour_n += 1
+
+    def _close_hour(self, st: SeriesState) -> None:
+        assert st.hour is not None
+        # Only a (nearly) complete hour teaches the seasonal buckets.
+        if st.hour_n >= max(1, int(0.75 * 3600 / self.config.window_s)):
+            mean = st.hour_sum / st.hour_n
+            _, hod, how = _hour_buckets(st.hour * 3600)
+            w = self.config.season_weight
+            for buckets, idx in ((st.hod, hod), (st.how, how)):
+                b = buckets.setdefault(idx, _Bucket())
+                b.estimate = mean if b.visits == 0 else (1 - w) * b.estimate + w * mean
+                b.visits += 1
+        st.hour_sum = 0.0
+        st.hour_n = 0
+
+
+def covers(rollup: SeriesKey, leaf: SeriesKey) -> bool:
+    """True when ``rollup`` includes ``leaf`` (each dimension equal or "*")."""
+    return all(r in (ALL, v) for r, v in zip(rollup, leaf, strict=True))
