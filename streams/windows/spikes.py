@@ -6,11 +6,14 @@ Model, per series:
 
 * **Expected count** for the next window = the larger of
   - a short-term level: EWMA of the per-window count (half-life ``level_halflife`` windows), and
-  - a seasonal estimate: per hour-of-week bucket, an EWMA across weeks of that hour's mean count;
+  - a seasonal estimate: per hour-of-week bucket, an EWMA across weeks of that hour's median count
+    (the median ignores a surge shorter than half an hour, yet learns a step that lasts);
     while an hour-of-week bucket has not been seen yet, the hour-of-day bucket (EWMA across days)
     stands in. Until either exists, the short-term level alone is used (warm-up).
   Taking the larger is deliberately conservative: the level lags on a steep daily ramp (the
   seasonal term covers it), and the seasonal term can be stale after a shift (the level covers it).
+  Plus ``margin_z`` standard errors of the estimate itself (it rests on ~n_eff windows), which
+  matters for quiet series and costs busy ones little.
 * **Test**: for the last k = 1..``max_span`` windows, the Poisson upper tail
   P(X ≥ observed_k | expected_k). The series fires when, for some k, the tail is below ``alpha``,
   observed_k ≥ ``min_count`` (volume guard: a jump from 1 to 4 complaints is not an incident) and
@@ -18,8 +21,8 @@ Model, per series:
   "significant" yet nobody should be paged). k = 2 catches a 3× surge on a quieter series by the end
   of its second window, which a single window cannot prove.
 * **Robust learning**: observations update the baselines winsorised at expected + ``clip_z``·√expected,
-  and not at all (expected is used instead) while the series is firing, so a surge does not teach
-  the baseline that surges are normal.
+  so a surge hardly teaches the baseline that surges are normal, while a lasting level shift is
+  still learned (the clip grows with the baseline) and its alert resolves instead of firing forever.
 * **Resolve** after ``resolve_windows`` consecutive normal windows (observed below ``resolve_ratio``
   × expected, or a tail above 1 %); then a ``cooldown_windows`` pause before the series may fire again.
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import statistics
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,6 +87,8 @@ class DetectorConfig:
     warmup_windows: int = 30
     """Windows of history before a series is tested at all."""
     expected_floor: float = 0.2
+    margin_z: float = 2.0
+    """Standard errors of the baseline estimate added to the expected count (see ``expected``)."""
     clip_z: float = 3.0
     resolve_windows: int = 3
     resolve_ratio: float = 1.5
@@ -141,8 +147,8 @@ class SeriesState:
     how: dict[int, _Bucket] = field(default_factory=dict)
     hour: int | None = None
     """Hour (epoch hours) being accumulated."""
-    hour_sum: float = 0.0
-    hour_n: int = 0
+    hour_values: list[int] = field(default_factory=list)
+    """Raw counts of the current hour; their median teaches the seasonal buckets."""
     recent: deque[tuple[int, float]] = field(default_factory=deque)
     """(observed, expected) of the last ``max_span`` windows."""
     firing: SpikeEvent | None = None
@@ -164,6 +170,7 @@ class SpikeDetector:
         self.config = config or DetectorConfig()
         self.series: dict[SeriesKey, SeriesState] = {}
         self._level_alpha = 1 - 0.5 ** (1 / self.config.level_halflife)
+        self._n_eff = (2 - self._level_alpha) / self._level_alpha  # effective samples of the EWMA
         self.last_window: int | None = None
 
     def firing(self) -> dict[SeriesKey, SpikeEvent]:
@@ -182,8 +189,10 @@ class SpikeDetector:
             b = state.hod.get(hod)
             if b is not None and b.visits:
                 seasonal = b.estimate
-        exp = state.level if seasonal is None else max(state.level, seasonal)
-        return max(exp, self.config.expected_floor)
+        exp = max(state.level if seasonal is None else max(state.level, seasonal), self.config.expected_floor)
+        # The baseline is itself an estimate from ~n_eff noisy windows: add its standard error
+        # (times ``margin_z``) so a quiet series whose estimate came out low does not page anyone.
+        return exp + self.config.margin_z * math.sqrt(exp / self._n_eff)
 
     def observe(self, window: ClosedWindow) -> list[SpikeEvent]:
         """Feed one closed window (all series' negative counts); returns spike state changes."""
@@ -215,14 +224,13 @@ class SpikeDetector:
                     event = self._test(key, st, ts)
             else:
                 event = self._maybe_resolve(st, ts, observed, expected)
-        # Learn from the window (winsorised; frozen while firing).
+        # Learn from the window, winsorised: a surge barely moves the baseline, while a lasting
+        # shift (a new normal) is learned within an hour or two and then resolves.
         if expected is None:
             learn = float(observed)
-        elif st.firing is not None:
-            learn = expected
         else:
             learn = min(float(observed), expected + cfg.clip_z * math.sqrt(expected))
-        self._learn(st, ts, learn)
+        self._learn(st, ts, learn, observed)
         return event
 
     def _test(self, key: SeriesKey, st: SeriesState, ts: int) -> SpikeEvent | None:
@@ -266,7 +274,7 @@ class SpikeDetector:
         st.recent.clear()
         return ev
 
-    def _learn(self, st: SeriesState, ts: int, value: float) -> None:
+    def _learn(self, st: SeriesState, ts: int, value: float, raw: int) -> None:
         st.windows += 1
         st.level = value if st.level is None else st.level + self._level_alpha * (value - st.level)
         hour, _, _ = _hour_buckets(ts)
@@ -275,22 +283,20 @@ class SpikeDetector:
         if hour != st.hour:
             self._close_hour(st)
             st.hour = hour
-        st.hour_sum += value
-        st.hour_n += 1
+        st.hour_values.append(raw)
 
     def _close_hour(self, st: SeriesState) -> None:
         assert st.hour is not None
         # Only a (nearly) complete hour teaches the seasonal buckets.
-        if st.hour_n >= max(1, int(0.75 * 3600 / self.config.window_s)):
-            mean = st.hour_sum / st.hour_n
+        if len(st.hour_values) >= max(1, int(0.75 * 3600 / self.config.window_s)):
+            median = float(statistics.median(st.hour_values))
             _, hod, how = _hour_buckets(st.hour * 3600)
             w = self.config.season_weight
             for buckets, idx in ((st.hod, hod), (st.how, how)):
                 b = buckets.setdefault(idx, _Bucket())
-                b.estimate = mean if b.visits == 0 else (1 - w) * b.estimate + w * mean
+                b.estimate = median if b.visits == 0 else (1 - w) * b.estimate + w * median
                 b.visits += 1
-        st.hour_sum = 0.0
-        st.hour_n = 0
+        st.hour_values.clear()
 
 
 def covers(rollup: SeriesKey, leaf: SeriesKey) -> bool:
