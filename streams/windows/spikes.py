@@ -6,10 +6,13 @@ Model, per series:
 
 * **Expected count** for the next window = the larger of
   - a short-term level: EWMA of the per-window count (half-life ``level_halflife`` windows), and
-  - a seasonal estimate: per hour-of-week bucket, an EWMA across weeks of that hour's median count
-    (the median ignores a surge shorter than half an hour, yet learns a step that lasts);
-    while an hour-of-week bucket has not been seen yet, the hour-of-day bucket (EWMA across days)
-    stands in. Until either exists, the short-term level alone is used (warm-up).
+  - a seasonal estimate: per hour-of-week bucket, an EWMA across weeks of that hour's robust mean
+    (counts clipped at median + 3·√median + 1, so a surge inside the hour barely counts while a step
+    that lasts is learned); while an hour-of-week bucket has not been seen yet, the hour-of-day
+    bucket (EWMA across days) stands in. Until either exists, the short-term level alone is used.
+    The seasonal value is scaled by how today compares with the seasonal profile over the last
+    hours (ratio of EWMAs, clamped to [0.5, 1.5]): a quiet Saturday is not judged by Friday's
+    profile, yet the 09:00 step of a call centre opening is still anticipated.
   Taking the larger is deliberately conservative: the level lags on a steep daily ramp (the
   seasonal term covers it), and the seasonal term can be stale after a shift (the level covers it).
   Plus ``margin_z`` standard errors of the estimate itself (it rests on ~n_eff windows), which
@@ -87,6 +90,9 @@ class DetectorConfig:
     warmup_windows: int = 30
     """Windows of history before a series is tested at all."""
     expected_floor: float = 0.2
+    ratio_halflife: float = 90.0
+    """Half-life (windows) of the today-vs-profile ratio."""
+    ratio_min_windows: int = 60
     margin_z: float = 2.0
     """Standard errors of the baseline estimate added to the expected count (see ``expected``)."""
     clip_z: float = 3.0
@@ -148,7 +154,10 @@ class SeriesState:
     hour: int | None = None
     """Hour (epoch hours) being accumulated."""
     hour_values: list[int] = field(default_factory=list)
-    """Raw counts of the current hour; their median teaches the seasonal buckets."""
+    """Raw counts of the current hour; their robust mean teaches the seasonal buckets."""
+    ratio_num: float = 0.0
+    ratio_den: float = 0.0
+    ratio_n: int = 0
     recent: deque[tuple[int, float]] = field(default_factory=deque)
     """(observed, expected) of the last ``max_span`` windows."""
     firing: SpikeEvent | None = None
@@ -171,6 +180,7 @@ class SpikeDetector:
         self.series: dict[SeriesKey, SeriesState] = {}
         self._level_alpha = 1 - 0.5 ** (1 / self.config.level_halflife)
         self._n_eff = (2 - self._level_alpha) / self._level_alpha  # effective samples of the EWMA
+        self._ratio_alpha = 1 - 0.5 ** (1 / self.config.ratio_halflife)
         self.last_window: int | None = None
 
     def firing(self) -> dict[SeriesKey, SpikeEvent]:
@@ -180,19 +190,30 @@ class SpikeDetector:
         """Expected count of a window starting at ``ts``; None while warming up."""
         if state.windows < self.config.warmup_windows or state.level is None:
             return None
-        _, hod, how = _hour_buckets(ts)
-        seasonal: float | None = None
-        b = state.how.get(how)
-        if b is not None and b.visits:
-            seasonal = b.estimate
-        else:
-            b = state.hod.get(hod)
-            if b is not None and b.visits:
-                seasonal = b.estimate
+        seasonal = self._seasonal(state, ts)
+        if seasonal is not None:
+            seasonal *= self._day_ratio(state)
         exp = max(state.level if seasonal is None else max(state.level, seasonal), self.config.expected_floor)
         # The baseline is itself an estimate from ~n_eff noisy windows: add its standard error
         # (times ``margin_z``) so a quiet series whose estimate came out low does not page anyone.
         return exp + self.config.margin_z * math.sqrt(exp / self._n_eff)
+
+    @staticmethod
+    def _seasonal(state: SeriesState, ts: int) -> float | None:
+        _, hod, how = _hour_buckets(ts)
+        b = state.how.get(how)
+        if b is not None and b.visits:
+            return b.estimate
+        b = state.hod.get(hod)
+        if b is not None and b.visits:
+            return b.estimate
+        return None
+
+    def _day_ratio(self, state: SeriesState) -> float:
+        """Recent traffic relative to the seasonal profile (1 until there is enough evidence)."""
+        if state.ratio_n < self.config.ratio_min_windows or state.ratio_den <= 0:
+            return 1.0
+        return min(1.5, max(0.5, state.ratio_num / state.ratio_den))
 
     def observe(self, window: ClosedWindow) -> list[SpikeEvent]:
         """Feed one closed window (all series' negative counts); returns spike state changes."""
@@ -277,6 +298,12 @@ class SpikeDetector:
     def _learn(self, st: SeriesState, ts: int, value: float, raw: int) -> None:
         st.windows += 1
         st.level = value if st.level is None else st.level + self._level_alpha * (value - st.level)
+        seasonal = self._seasonal(st, ts)
+        if seasonal is not None:
+            a = self._ratio_alpha
+            st.ratio_num += a * (value - st.ratio_num) if st.ratio_n else value - st.ratio_num
+            st.ratio_den += a * (seasonal - st.ratio_den) if st.ratio_n else seasonal - st.ratio_den
+            st.ratio_n += 1
         hour, _, _ = _hour_buckets(ts)
         if st.hour is None:
             st.hour = hour
@@ -287,14 +314,16 @@ class SpikeDetector:
 
     def _close_hour(self, st: SeriesState) -> None:
         assert st.hour is not None
-        # Only a (nearly) complete hour teaches the seasonal buckets.
-        if len(st.hour_values) >= max(1, int(0.75 * 3600 / self.config.window_s)):
-            median = float(statistics.median(st.hour_values))
+        # A partial hour (a series that appeared mid-hour) teaches too, from a quarter hour on.
+        if len(st.hour_values) >= max(1, int(0.25 * 3600 / self.config.window_s)):
+            med = float(statistics.median(st.hour_values))
+            clip = med + 3 * math.sqrt(max(med, 1.0)) + 1
+            robust = sum(min(v, clip) for v in st.hour_values) / len(st.hour_values)
             _, hod, how = _hour_buckets(st.hour * 3600)
             w = self.config.season_weight
             for buckets, idx in ((st.hod, hod), (st.how, how)):
                 b = buckets.setdefault(idx, _Bucket())
-                b.estimate = median if b.visits == 0 else (1 - w) * b.estimate + w * median
+                b.estimate = robust if b.visits == 0 else (1 - w) * b.estimate + w * robust
                 b.visits += 1
         st.hour_values.clear()
 
