@@ -27,13 +27,13 @@ import sys
 import time
 from collections import Counter as Tally
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streams.windows.spikes import DetectorConfig, SpikeDetector, SpikeEvent, SpikeState, covers  # noqa: E402
-from streams.windows.windows import (  # noqa: E402
+from streams.windows.spikes import DetectorConfig, SpikeDetector, SpikeEvent, SpikeState, covers
+from streams.windows.windows import (
     ClosedWindow,
     Counts,
     SeriesKey,
@@ -253,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     print("detector:", ", ".join(f"{f.name}={getattr(cfg, f.name)}" for f in fields(cfg)))
     print(f"scenario: peak {sc.peak_per_min:.0f} feedback/min, night floor {sc.night_floor}, weekend x{sc.weekend}, "
           f"surges x{sc.factor} for {sc.surge_minutes} min in {'/'.join(sc.surge_series)}, "
-          f"{sc.surges_per_day}/day; path: {'events -> WindowStore -> detector' if args.events else 'counts -> detector'}")
+          f"{sc.surges_per_day}/day; path: "
+          f"{'events -> WindowStore -> detector' if args.events else 'counts -> detector'}")
     delays: list[int] = []
     missed = 0
     fa_per_day: list[float] = []

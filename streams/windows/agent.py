@@ -13,6 +13,7 @@ emit its own partitions' partial counts under the same key.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterable
 from datetime import UTC, datetime
@@ -73,8 +74,8 @@ def _reload() -> None:
     _Runtime.needs_reload = False
 
 
-@app.on_partitions_assigned.connect
-async def _on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+@app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types its handlers narrowly
+async def _on_assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
     _Runtime.needs_reload = True
 
 
@@ -156,7 +157,7 @@ async def _update_lag() -> None:
         metrics.CONSUMER_LAG.labels(topic).set(value)
 
 
-@app.timer(wcfg.tick_s)
+@app.timer(wcfg.tick_s)  # type: ignore[untyped-decorator]
 async def close_windows() -> None:
     """Close windows the watermark passed, even with no further traffic (faust-streaming #250)."""
     if _Runtime.needs_reload:
@@ -183,7 +184,5 @@ async def close_windows() -> None:
     if wm > 0:
         metrics.WATERMARK_LAG.set(max(0.0, now - wm))
     metrics.OPEN_WINDOWS.set(len(store.windows))
-    try:
+    with contextlib.suppress(Exception):  # lag is best effort while the consumer (re)starts
         await _update_lag()
-    except Exception:  # noqa: BLE001 - lag is best effort while the consumer (re)starts
-        pass

@@ -282,7 +282,7 @@ class WindowStore:
 
     def window_start(self, ts: float) -> int:
         size = self.config.size_s
-        return int(math.floor(ts / size)) * size
+        return math.floor(ts / size) * size
 
     def add(self, event: FeedbackLike, partition: int, now: float) -> Outcome:
         """Count one event; ``now`` is the wall clock (epoch seconds)."""

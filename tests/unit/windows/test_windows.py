@@ -155,7 +155,7 @@ def _feed(events: list[Ev], seed: int) -> dict[str, tuple[int, tuple[int, ...]]]
     store = WindowStore(WindowConfig(lateness_s=30, idle_grace_s=0))
     final: dict[str, tuple[int, tuple[int, ...]]] = {}
     now = E0
-    for i, e in enumerate(order):
+    for e in order:
         now = max(now, e.event_time.timestamp()) + 0.01
         store.add(e, int(e.event_id[1:]) % 2, now)  # same event, same partition (keyed)
         for r in store.close_due(now)[1]:
