@@ -1,0 +1,88 @@
+"""A complaint surge through the real pipeline (Tansu, faust worker) raises alerts.spike.v1 and
+resolves it once the series is back to normal — with small windows so the test takes seconds."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from producers.kafka import make_producer, send_all
+from ripple import topics
+from ripple.contracts import SpikeAlert, parse
+from ripple.dev.procs import free_port, wait_until
+from ripple.dev.tansu import TansuBroker
+from ripple.settings import Settings
+from tests.conftest import Worker
+from tests.integration.windows.test_window_emission import feedback
+
+pytestmark = pytest.mark.integration
+
+SIZE = 2
+
+
+def test_surge_fires_then_resolves(broker: TansuBroker, settings: Settings,
+                                   start_worker: Callable[..., Worker]) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    worker = start_worker(RIPPLE_WINDOW_SIZE_S=str(SIZE), RIPPLE_WINDOW_LATENESS_S="0.5",
+                          RIPPLE_WINDOW_IDLE_GRACE_S="0.5", RIPPLE_WINDOW_TICK_S="0.25",
+                          RIPPLE_WINDOW_SPIKE_WARMUP_WINDOWS="5", RIPPLE_WINDOW_SPIKE_COOLDOWN_WINDOWS="0",
+                          WEB_PORT=str(free_port()))
+    producer = make_producer(settings)
+    consumer: Any = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False,
+                                  auto_offset_reset="earliest")
+    tps = [TopicPartition(topics.SPIKE_ALERTS, p) for p in consumer.partitions_for_topic(topics.SPIKE_ALERTS) or ()]
+    consumer.assign(tps)
+    alerts: list[SpikeAlert] = []
+    seq = 0
+
+    def burst(n: int) -> None:
+        nonlocal seq
+        now = datetime.now(UTC)
+        send_all(producer, [feedback(seq + i, "s", now) for i in range(n)])
+        seq += n
+
+    def poll() -> None:
+        assert worker.alive(), worker.tail()
+        for msgs in consumer.poll(timeout_ms=50).values():
+            alerts.extend(parse(SpikeAlert, m.value) for m in msgs)
+
+    try:
+        # Wait until the worker is consuming (first aggregates appear), then a steady baseline:
+        # 2 complaints per 2-second window.
+        agg: Any = KafkaConsumer(bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest",
+                                 enable_auto_commit=False)
+        agg.assign([TopicPartition(topics.AGGREGATES, p) for p in agg.partitions_for_topic(topics.AGGREGATES)])
+        burst(1)
+        wait_until(lambda: worker.alive() and bool(agg.poll(timeout_ms=100)), 90, "first aggregates", interval=0)
+        agg.close()
+        for _ in range(12):
+            burst(2)
+            time.sleep(SIZE)
+        burst(40)  # a surge: 20x the baseline in one window
+        deadline = time.time() + 20
+        while time.time() < deadline and not any(a.state == "firing" for a in alerts):
+            time.sleep(0.2)
+            poll()
+        for _ in range(6):  # back to normal
+            burst(2)
+            time.sleep(SIZE)
+            poll()
+        wait_until(lambda: (poll(), any(a.state == "resolved" for a in alerts))[1], 30, "a resolved alert",
+                   interval=0.1)
+    finally:
+        producer.close()
+        consumer.close()
+    firing = [a for a in alerts if a.state == "firing"]
+    resolved = [a for a in alerts if a.state == "resolved"]
+    # the surge shows in the leaf series and its roll-ups (Alertmanager inhibits the duplicates)
+    assert ("chat", "none", "en") in {(a.series.channel, a.series.aspect, a.series.language) for a in firing}
+    leaf = next(a for a in firing if (a.series.channel, a.series.aspect, a.series.language) == ("chat", "none", "en"))
+    assert leaf.observed >= 40 and leaf.expected < 10 and leaf.p_value < 1e-6 and leaf.severity == "critical"
+    assert leaf.spike_id in {a.spike_id for a in resolved}
+    done = next(a for a in resolved if a.spike_id == leaf.spike_id)
+    assert done.resolved_at is not None and done.resolved_at > leaf.started_at
