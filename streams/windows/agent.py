@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from ripple import topics
 from ripple.contracts import ScoredFeedback, parse
+from streams import metrics as stream_metrics
 from streams.app import app, dead_letter, scored_topic, settings
 from streams.scoring import Failure
 from streams.windows import metrics
@@ -118,6 +119,7 @@ async def windows(stream: AsyncIterable[Any]) -> None:
                                                  f"older than the window retention ({wcfg.retention_s:.0f}s)"),
                                   event)
         _persist()
+        stream_metrics.EVENTS.labels(STAGE).inc(len(events))  # denominator of the dead-letter ratio
         metrics.OPEN_WINDOWS.set(len(store.windows))
 
 
