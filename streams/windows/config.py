@@ -22,7 +22,7 @@ class WindowSettings(BaseSettings):
     tick_s: float = Field(default=1.0, gt=0, description="Timer period that closes windows.")
     spike_alpha: float = Field(default=1e-6, gt=0, lt=1)
     spike_min_count: int = Field(default=8, ge=1)
-    spike_min_ratio: float = Field(default=2.0, ge=1)
+    spike_min_ratio: float = Field(default=1.8, ge=1)
     spike_cooldown_windows: int = Field(default=10, ge=0)
     spike_warmup_windows: int = Field(default=30, ge=0)
 

@@ -81,7 +81,7 @@ class DetectorConfig:
     window_s: int = 60
     alpha: float = 1e-6
     min_count: int = 8
-    min_ratio: float = 2.0
+    min_ratio: float = 1.8
     max_span: int = 2
     level_halflife: float = 30.0
     """Short-term level half-life, in windows."""
