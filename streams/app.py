@@ -77,6 +77,7 @@ async def score(stream: AsyncIterable[Any]) -> None:
 
 # Further agents live in their own modules and register on ``app`` when imported here.
 # --- agents: customers (issue 5) ---
+import streams.customers.agent  # noqa: E402, F401
 # --- agents: windows and spikes (issue 6) ---
 
 
