@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
@@ -57,8 +57,8 @@ class CustomerRules(BaseSettings):
 
     enabled_rules: tuple[str, ...] = Field(default=RULES, description="Subset of RULES to apply.")
     # Contact classification, on ScoredFeedback.satisfaction (ratings fused with text) in [-1, 1].
-    negative_threshold: float = Field(default=-0.05, le=0, description="<= this: a negative contact.")
-    very_negative_threshold: float = Field(default=-0.6, le=0, description="<= this: one contact is enough.")
+    negative_threshold: float = Field(default=-0.15, le=0, description="<= this: a negative contact.")
+    very_negative_threshold: float = Field(default=-0.55, le=0, description="<= this: one contact is enough.")
     positive_threshold: float = Field(default=0.3, ge=0, description=">= this after an alert: recovered.")
     nps_detractor_max: int = Field(default=6, ge=0, le=10, description="NPS <= this is a detractor.")
     nps_text_threshold: float = Field(default=-0.05, le=0, description="...when the text sentiment is <= this.")
@@ -101,7 +101,10 @@ class CustomerRules(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone: fail at start, not at 10:59
+        try:
+            ZoneInfo(value)  # fail at start, not at 10:59 on the first hostile call
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @field_validator("enabled_rules")

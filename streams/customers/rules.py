@@ -265,12 +265,20 @@ def build_alert(customer_id: str, state: CustomerState, kind: AlertKind, event_t
 
 
 def _merge_reasons(old: list[dict[str, object]], new: list[AlertReason]) -> list[dict[str, object]]:
-    seen = {(r["rule"], tuple(r["event_ids"])) for r in old}  # type: ignore[arg-type]
-    out = list(old)
+    """One reason per rule: evidence ids accumulate (bounded), the latest contact's words and snippet win.
+
+    Keeps the alert readable and the state bounded however long the customer keeps complaining.
+    """
+    by_rule = {str(r["rule"]): dict(r) for r in old}
     for r in new:
-        if (r.rule, r.event_ids) not in seen:
-            out.append(r.model_dump(mode="json"))
-    return out[-32:]
+        d = r.model_dump(mode="json")
+        prev = by_rule.get(r.rule)
+        if prev is not None:
+            ids = list(dict.fromkeys([*prev["event_ids"], *d["event_ids"]]))  # type: ignore[misc]
+            chans = list(dict.fromkeys([*prev["channels"], *d["channels"]]))  # type: ignore[misc]
+            d["event_ids"], d["channels"] = ids[-16:], chans[-16:]
+        by_rule[r.rule] = d
+    return list(by_rule.values())
 
 
 def _abuse_alert(customer_id: str, state: CustomerState, ev: ScoredFeedback, now: datetime,
