@@ -34,6 +34,8 @@ from streams.scoring import Failure
 
 STAGE = "customers"
 rules = get_rules()
+# Tables need faust's data directory (RocksDB files, table metadata); the worker does not create it.
+(settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
 
 
 def _internal(name: str) -> Any:
