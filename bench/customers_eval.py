@@ -33,14 +33,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ripple.contracts import AlertKind, RawFeedback, ScoredFeedback  # noqa: E402
-from streams.customers.config import CustomerRules, load_rules  # noqa: E402
-from streams.customers.journeys import Label, Oracle, generate, oracle_scored  # noqa: E402
-from streams.customers.rules import process_event, tick  # noqa: E402
-from streams.customers.state import CustomerState  # noqa: E402
+from ripple.contracts import AlertKind, RawFeedback, ScoredFeedback
+from streams.customers.config import CustomerRules, load_rules
+from streams.customers.journeys import Label, Oracle, generate, oracle_scored
+from streams.customers.rules import process_event, tick
+from streams.customers.state import CustomerState
 
 
-def load_journeys(spec: str, customers: int, seed: int) -> tuple[list[RawFeedback], dict[str, Any], dict[str, Label]]:
+def load_journeys(
+    spec: str, customers: int, seed: int
+) -> tuple[list[RawFeedback], dict[str, Any], dict[str, Label]]:
     if spec == "own":
         return generate(seed=seed, customers=customers)
     module, _, func = spec.partition(":")
@@ -50,13 +52,15 @@ def load_journeys(spec: str, customers: int, seed: int) -> tuple[list[RawFeedbac
     labels = {}
     for lab in items:
         d = lab if isinstance(lab, dict) else vars(lab) if hasattr(lab, "__dict__") else lab._asdict()
-        labels[d["customer_id"]] = Label(d["customer_id"], bool(d["dissatisfied"]), bool(d.get("abusive")),
-                                         str(d.get("journey", "?")))
+        labels[d["customer_id"]] = Label(
+            d["customer_id"], bool(d["dissatisfied"]), bool(d.get("abusive")), str(d.get("journey", "?"))
+        )
     return sorted(events, key=lambda e: e.event_time), {}, labels
 
 
-def replay(events: list[RawFeedback], score: Callable[[RawFeedback], ScoredFeedback],
-           rules: CustomerRules) -> dict[str, Any]:
+def replay(
+    events: list[RawFeedback], score: Callable[[RawFeedback], ScoredFeedback], rules: CustomerRules
+) -> dict[str, Any]:
     states: dict[str, CustomerState] = defaultdict(CustomerState)
     opened: dict[str, int] = defaultdict(int)
     abuse: set[str] = set()
@@ -86,8 +90,16 @@ def replay(events: list[RawFeedback], score: Callable[[RawFeedback], ScoredFeedb
                     opened[ev.customer_id] += 1
                     two_open += was_open
     sizes = [len(s.to_bytes()) for s in states.values()]
-    return {"winback": winback, "abuse": abuse, "opened": opened, "kinds": kinds, "sizes": sizes,
-            "per_event": per_event, "two_open": two_open, "reopened_in_cooldown": reopened_in_cooldown}
+    return {
+        "winback": winback,
+        "abuse": abuse,
+        "opened": opened,
+        "kinds": kinds,
+        "sizes": sizes,
+        "per_event": per_event,
+        "two_open": two_open,
+        "reopened_in_cooldown": reopened_in_cooldown,
+    }
 
 
 def report(name: str, labels: dict[str, Label], res: dict[str, Any]) -> dict[str, float]:
@@ -111,17 +123,26 @@ def report(name: str, labels: dict[str, Label], res: dict[str, Any]) -> dict[str
         n_alert = sum(c in winback for c in cs)
         n_abuse = sum(c in abuse for c in cs)
         print(f"{journey:32} {truth_s:>6} {len(cs):>6} {n_alert:>8} {n_abuse:>6} {n_alert / len(cs):>6.2f}")
-    print(f"dissatisfied: precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
-          f"(TP {tp}, FP {len(winback) - tp}, FN {len(truth) - tp})   targets: P>=0.90 R>=0.95")
-    print(f"abusive customers routed to the abuse path only: {routed}/{len(abusive)}; "
-          f"abusive with a win-back alert: {len(abusive & winback)}")
-    print(f"opened while another alert of the customer was open: {res['two_open']} (must be 0); "
-          f"max 'opened' per customer: {max(res['opened'].values(), default=0)}")
+    print(
+        f"dissatisfied: precision {precision:.3f}  recall {recall:.3f}  F1 {f1:.3f}  "
+        f"(TP {tp}, FP {len(winback) - tp}, FN {len(truth) - tp})   targets: P>=0.90 R>=0.95"
+    )
+    print(
+        f"abusive customers routed to the abuse path only: {routed}/{len(abusive)}; "
+        f"abusive with a win-back alert: {len(abusive & winback)}"
+    )
+    print(
+        f"opened while another alert of the customer was open: {res['two_open']} (must be 0); "
+        f"max 'opened' per customer: {max(res['opened'].values(), default=0)}"
+    )
     sizes = sorted(res["sizes"])
     pe = sorted(res["per_event"])
-    print(f"state bytes per customer: mean {statistics.mean(sizes):.0f}, p95 {sizes[int(0.95 * (len(sizes) - 1))]}, "
-          f"max {sizes[-1]};  engine per event: p50 {pe[len(pe) // 2] * 1e6:.0f} us, "
-          f"p99 {pe[int(0.99 * (len(pe) - 1))] * 1e6:.0f} us")
+    print(
+        f"state bytes per customer: mean {statistics.mean(sizes):.0f}, "
+        f"p95 {sizes[int(0.95 * (len(sizes) - 1))]}, "
+        f"max {sizes[-1]};  engine per event: p50 {pe[len(pe) // 2] * 1e6:.0f} us, "
+        f"p99 {pe[int(0.99 * (len(pe) - 1))] * 1e6:.0f} us"
+    )
     print("alerts by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(res["kinds"].items())))
     return {"precision": precision, "recall": recall}
 
@@ -143,14 +164,17 @@ def main(argv: list[str] | None = None) -> int:
         def noisy(r: RawFeedback) -> ScoredFeedback:
             o = oracle[r.event_id]
             drop = args.noise / 3
-            o = Oracle(max(-1.0, min(1.0, o.sentiment + rng.gauss(0, args.noise))),
-                       tuple(c for c in o.cues if rng.random() >= drop),
-                       tuple(a for a in o.aspects if rng.random() >= drop))
+            o = Oracle(
+                max(-1.0, min(1.0, o.sentiment + rng.gauss(0, args.noise))),
+                tuple(c for c in o.cues if rng.random() >= drop),
+                tuple(a for a in o.aspects if rng.random() >= drop),
+            )
             return oracle_scored(r, o)
 
         scorers.append((f"oracle (rules alone, noise {args.noise})", noisy))
     if args.scorer in ("pipeline", "both"):
         from streams.scoring.pipeline import score_event
+
         scorers.append(("pipeline (this branch's scoring stage)", lambda r: score_event(r, now=r.event_time)))
     print(f"journeys: {args.journeys}  seed {args.seed}")
     for name, fn in scorers:

@@ -213,7 +213,7 @@ class AlertReason(Contract):
     event_ids: tuple[Id, ...] = Field(max_length=16, description="The contacts that triggered the rule.")
     channels: tuple[Channel, ...] = Field(default=(), max_length=16)
     drivers: tuple[Annotated[str, Field(max_length=64)], ...] = Field(default=(), max_length=16)
-    detail: str = Field(default="", max_length=256, description="Human-readable: e.g. 'NPS 3 with negative text'.")
+    detail: str = Field(default="", max_length=256, description="Human-readable, e.g. 'NPS 3 with negative text'")
     snippet: str | None = Field(default=None, max_length=200, description="Start of the redacted text.")
 
 
@@ -236,29 +236,31 @@ class CustomerAlert(Contract):
     priority: float = Field(ge=0, description="Severity weighted by customer value and reach; sort by it.")
     reasons: tuple[AlertReason, ...] = Field(max_length=32)
     trigger_event_id: Id | None = Field(default=None, description="The event that caused this publication.")
-    estimated_reach: int = Field(ge=0, description="People the customer may tell (word of mouth), see DOMAIN.md.")
+    estimated_reach: int = Field(ge=0, description="People the customer may tell (word of mouth).")
     customer_value: float | None = Field(default=None, ge=0)
     segment: str | None = Field(default=None, max_length=64)
-    risk_score: float = Field(default=0.0, ge=0, description="Time-decayed sum of negativity over recent contacts.")
+    risk_score: float = Field(default=0.0, ge=0, description="Time-decayed negativity of recent contacts.")
     recommended_action: str = Field(max_length=500)
     owner: str | None = Field(default=None, max_length=128)
     opened_at: AwareDatetime
     warn_at: AwareDatetime | None = None
-    due_by: AwareDatetime | None = Field(default=None, description="Follow-up due (default 10 h after the trigger).")
+    due_by: AwareDatetime | None = Field(default=None, description="Follow-up due (default: trigger + 10 h).")
     acknowledged_at: AwareDatetime | None = None
     closed_at: AwareDatetime | None = None
     time_to_close_s: float | None = Field(default=None, ge=0, description="opened_at to closed_at.")
     sentiment_before: float | None = Field(default=None, ge=-1, le=1)
     sentiment_after: float | None = Field(default=None, ge=-1, le=1)
-    recovery: float | None = Field(default=None, ge=-2, le=2, description="sentiment_after - sentiment_before.")
+    recovery: float | None = Field(default=None, ge=-2, le=2, description="sentiment_after - sentiment_before")
     agent_id: Id | None = Field(default=None, description="Set on agent_abuse: the agent to protect.")
-    hostile_contacts: int | None = Field(default=None, ge=0, description="agent_abuse: hostile contacts this shift.")
-    exposure_s: float | None = Field(default=None, ge=0, description="agent_abuse: hostile talk time this shift.")
-    event_time: AwareDatetime = Field(description="Event time of the trigger (or the deadline for SLA kinds).")
+    hostile_contacts: int | None = Field(default=None, ge=0, description="agent_abuse: qualifying contacts.")
+    exposure_s: float | None = Field(default=None, ge=0, description="agent_abuse: hostile talk time (s).")
+    event_time: AwareDatetime = Field(description="Event time of the trigger (the deadline for SLA kinds).")
     emitted_at: AwareDatetime
 
-    _utc_times = field_validator("opened_at", "warn_at", "due_by", "acknowledged_at", "closed_at",
-                                 "event_time", "emitted_at")(lambda v: None if v is None else _utc(v))
+    @field_validator("opened_at", "warn_at", "due_by", "acknowledged_at", "closed_at", "event_time", "emitted_at")
+    @classmethod
+    def _utc_times(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _utc(value)
 
 
 class FollowupKind(StrEnum):

@@ -41,7 +41,9 @@ class Reach(BaseModel):
     email: int = Field(default=10, ge=0)
     phone_survey: int = Field(default=10, ge=0)
     review: int = Field(default=10, ge=0, description="A review marked private (public=False).")
-    public: int = Field(default=100, ge=0, description="Any public contact (review, social post) or public threat.")
+    public: int = Field(
+        default=100, ge=0, description="Any public contact (review, social post) or public threat."
+    )
 
     def of(self, channel: str, public: bool) -> int:
         if public:
@@ -52,8 +54,9 @@ class Reach(BaseModel):
 class CustomerRules(BaseSettings):
     """Everything the customers stage decides with; see README 'Customers at risk' for the meaning."""
 
-    model_config = SettingsConfigDict(env_prefix="RIPPLE_CUSTOMERS_", env_nested_delimiter="__", extra="ignore",
-                                      frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="RIPPLE_CUSTOMERS_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
 
     enabled_rules: tuple[str, ...] = Field(default=RULES, description="Subset of RULES to apply.")
     # Contact classification, on ScoredFeedback.satisfaction (ratings fused with text) in [-1, 1].
@@ -61,19 +64,25 @@ class CustomerRules(BaseSettings):
     very_negative_threshold: float = Field(default=-0.55, le=0, description="<= this: one contact is enough.")
     positive_threshold: float = Field(default=0.3, ge=0, description=">= this after an alert: recovered.")
     nps_detractor_max: int = Field(default=6, ge=0, le=10, description="NPS <= this is a detractor.")
-    nps_text_threshold: float = Field(default=-0.05, le=0, description="...when the text sentiment is <= this.")
+    nps_text_threshold: float = Field(
+        default=-0.05, le=0, description="...when the text sentiment is <= this."
+    )
     repeat_negative_count: int = Field(default=2, ge=2, description="Negative contacts within the window...")
     repeat_window_days: float = Field(default=7.0, gt=0)
     threat_cues: tuple[str, ...] = ("churn_threat", "public_threat")
     public_threat_cue: str = "public_threat"
-    broken_promise_markers: tuple[str, ...] = Field(default=("broken_promise",),
-                                                    description="Cues or aspects that mark a broken promise.")
+    broken_promise_markers: tuple[str, ...] = Field(
+        default=("broken_promise",), description="Cues or aspects that mark a broken promise."
+    )
     abuse_cues: tuple[str, ...] = ("abuse",)
     abuse_counts_for_winback: bool = Field(
-        default=False, description="If False an abusive contact never feeds win-back rules (abuse path only).")
+        default=False, description="If False an abusive contact never feeds win-back rules (abuse path only)."
+    )
     # State.
     history_days: float = Field(default=30.0, gt=0, description="Interactions older than this are forgotten.")
-    max_recent: int = Field(default=16, ge=2, le=64, description="Most recent interactions kept per customer.")
+    max_recent: int = Field(
+        default=16, ge=2, le=64, description="Most recent interactions kept per customer."
+    )
     decay_half_life_days: float = Field(default=7.0, gt=0, description="Half-life of the risk score.")
     # Alert lifecycle.
     sla_hours: float = Field(default=10.0, gt=0, description="Follow-up due this long after the trigger.")
@@ -81,10 +90,14 @@ class CustomerRules(BaseSettings):
     sla_seconds: float | None = Field(default=None, gt=0, description="Overrides sla_hours (tests, drills).")
     warn_seconds: float | None = Field(default=None, gt=0, description="Overrides warn_hours.")
     cooldown_hours: float = Field(
-        default=24.0, ge=0, description="After closing, new triggers re-open the same alert for this long.")
+        default=24.0, ge=0, description="After closing, new triggers re-open the same alert for this long."
+    )
     recovery_window_days: float = Field(
-        default=14.0, gt=0, description="A positive contact this soon after closing counts as recovered.")
-    abuse_cooldown_hours: float = Field(default=24.0, ge=0, description="One abuse alert per customer per window.")
+        default=14.0, gt=0, description="A positive contact this soon after closing counts as recovered."
+    )
+    abuse_cooldown_hours: float = Field(
+        default=24.0, ge=0, description="One abuse alert per customer per window."
+    )
     # Priority.
     value_reference: float = Field(default=1000.0, gt=0, description="CLV that doubles priority.")
     segment_weights: dict[str, float] = Field(default_factory=lambda: {"vip": 1.5, "new": 1.2, "lost": 0.8})
@@ -93,10 +106,16 @@ class CustomerRules(BaseSettings):
     # Agent protection.
     timezone: str = Field(default="UTC", description="Local time zone of the contact centre (IANA name).")
     agent_hostile_contacts: int = Field(default=2, ge=1, description="Supervisor alert at this many...")
-    agent_hostile_min_duration_s: float = Field(default=600.0, ge=0, description="...hostile contacts this long...")
-    agent_hostile_before_hour: float = Field(default=11.0, gt=0, le=24, description="...before this local hour.")
+    agent_hostile_min_duration_s: float = Field(
+        default=600.0, ge=0, description="...hostile contacts this long..."
+    )
+    agent_hostile_before_hour: float = Field(
+        default=11.0, gt=0, le=24, description="...before this local hour."
+    )
     # Timers.
-    tick_interval_s: float = Field(default=0.5, gt=0, description="How often open alerts are checked for SLA.")
+    tick_interval_s: float = Field(
+        default=0.5, gt=0, description="How often open alerts are checked for SLA."
+    )
 
     @field_validator("timezone")
     @classmethod

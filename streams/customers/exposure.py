@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -17,14 +18,16 @@ from ripple.contracts import AlertKind, AlertReason, AlertStatus, CustomerAlert,
 from streams.customers.config import CustomerRules
 from streams.customers.rules import HostileContact, alert_id, priority
 
-SUPERVISOR_ACTION = ("Supervisor: take the agent off the queue for a break and a debrief now; route further "
-                     "hostile contacts of this shift to a senior colleague.")
+SUPERVISOR_ACTION = (
+    "Supervisor: take the agent off the queue for a break and a debrief now; route further "
+    "hostile contacts of this shift to a senior colleague."
+)
 
 
 @dataclass(slots=True)
 class Exposure:
     shift: str = ""
-    contacts: list[list[object]] = field(default_factory=list)  # [event_id, t, duration_s, customer_id]
+    contacts: list[list[Any]] = field(default_factory=list)  # [event_id, t, duration_s, customer_id]
     alerted: bool = False
 
     def to_bytes(self) -> bytes:
@@ -47,14 +50,17 @@ def decode_hostile(data: bytes) -> HostileContact:
     return HostileContact(str(a), str(c), str(e), float(t), float(d))
 
 
-def _counts(contact: list[object], rules: CustomerRules) -> bool:
-    local = datetime.fromtimestamp(float(contact[1]), rules.zone)  # type: ignore[arg-type]
+def _counts(contact: list[Any], rules: CustomerRules) -> bool:
+    """A long hostile contact in the morning: the kind that ruins the rest of an agent's day."""
+    local = datetime.fromtimestamp(float(contact[1]), rules.zone)
     hour = local.hour + local.minute / 60 + local.second / 3600
-    return float(contact[2]) >= rules.agent_hostile_min_duration_s and hour < rules.agent_hostile_before_hour  # type: ignore[arg-type]
+    long_enough = float(contact[2]) >= rules.agent_hostile_min_duration_s
+    return long_enough and hour < rules.agent_hostile_before_hour
 
 
-def record_hostile(state: Exposure, h: HostileContact, rules: CustomerRules,
-                   now: datetime) -> tuple[Exposure, CustomerAlert | None]:
+def record_hostile(
+    state: Exposure, h: HostileContact, rules: CustomerRules, now: datetime
+) -> tuple[Exposure, CustomerAlert | None]:
     """Add one hostile contact to the agent's shift; return the supervisor alert when it is due."""
     shift = datetime.fromtimestamp(h.t, rules.zone).date().isoformat()
     if shift != state.shift:
@@ -69,13 +75,15 @@ def record_hostile(state: Exposure, h: HostileContact, rules: CustomerRules,
     if state.alerted or len(qualifying) < rules.agent_hostile_contacts:
         return state, None
     state.alerted = True
-    exposure = round(sum(float(c[2]) for c in state.contacts), 1)  # type: ignore[arg-type]
+    exposure = round(sum(float(c[2]) for c in state.contacts), 1)
     event_time = datetime.fromtimestamp(h.t, UTC)
     reason = AlertReason(
         rule="agent_hostile_exposure",
         event_ids=tuple(str(c[0]) for c in qualifying[-16:]),
-        detail=(f"{len(qualifying)} hostile contacts of {rules.agent_hostile_min_duration_s / 60:g}+ min before "
-                f"{rules.agent_hostile_before_hour:g}:00 {rules.timezone} on {shift}"),
+        detail=(
+            f"{len(qualifying)} hostile contacts of {rules.agent_hostile_min_duration_s / 60:g}+ min before "
+            f"{rules.agent_hostile_before_hour:g}:00 {rules.timezone} on {shift}"
+        ),
     )
     alert = CustomerAlert(
         alert_id=alert_id(h.agent_id, "agent_abuse", int(shift.replace("-", ""))),

@@ -53,18 +53,35 @@ RULE_SEVERITY = {
 }
 # Checked in order: the first reason present picks the recommended action.
 ACTIONS = (
-    ("public_threat", "Call within 2 h, before it goes public: a named owner apologises, fixes the cause and "
-                      "offers compensation where warranted; then ask how the customer feels now."),
-    ("churn_threat", "Retention call within 2 h by a named owner: acknowledge, fix, and make a tangible offer "
-                     "(a real discount beats a postcard)."),
-    ("broken_promise", "Honour the original promise or compensate the difference, and confirm it in writing."),
-    ("very_negative", "Acknowledge today, investigate quickly, resolve, and tell the customer yourself before "
-                      "the deadline."),
-    ("repeat_negative", "Repeated bad contacts: one named owner takes the case across channels and calls back."),
+    (
+        "public_threat",
+        "Call within 2 h, before it goes public: a named owner apologises, fixes the cause and "
+        "offers compensation where warranted; then ask how the customer feels now.",
+    ),
+    (
+        "churn_threat",
+        "Retention call within 2 h by a named owner: acknowledge, fix, and make a tangible offer "
+        "(a real discount beats a postcard).",
+    ),
+    (
+        "broken_promise",
+        "Honour the original promise or compensate the difference, and confirm it in writing.",
+    ),
+    (
+        "very_negative",
+        "Acknowledge today, investigate quickly, resolve, and tell the customer yourself before "
+        "the deadline.",
+    ),
+    (
+        "repeat_negative",
+        "Repeated bad contacts: one named owner takes the case across channels and calls back.",
+    ),
     ("nps_detractor", "Call the detractor back, ask what went wrong, and close the loop."),
 )
-ABUSE_ACTION = ("Abuse path, not win-back: protect the agent, answer per the abuse policy, no compensation; "
-                "a supervisor reviews the contact.")
+ABUSE_ACTION = (
+    "Abuse path, not win-back: protect the agent, answer per the abuse policy, no compensation; "
+    "a supervisor reviews the contact."
+)
 
 
 def alert_id(customer_id: str, kind: str, episode: int) -> str:
@@ -105,6 +122,7 @@ class Outcome:
     hostile: HostileContact | None = None
     duplicate: bool = False
     ignored: str | None = None  # why a follow-up changed nothing
+    closed_by: str | None = None  # set when this input closed the loop: "followup" | "recovery"
 
 
 def _ts(dt: datetime) -> float:
@@ -125,8 +143,10 @@ def _escalate(sev: str) -> str:
     return order[min(order.index(sev) + 1, len(order) - 1)]
 
 
-def priority(severity: str, value: float | None, segment: str | None, reach: int, rules: CustomerRules) -> float:
-    """Severity weighted by customer value (log: 10x the value is not 10x the attention), segment and reach."""
+def priority(
+    severity: str, value: float | None, segment: str | None, reach: int, rules: CustomerRules
+) -> float:
+    """Severity weighted by customer value (log: 10x the value is not 10x the care), segment and reach."""
     value_factor = 1.0 + math.log2(1.0 + (value or 0.0) / rules.value_reference)
     segment_factor = rules.segment_weights.get((segment or "").lower(), 1.0)
     reach_factor = 1.0 + math.log10(max(reach, 1)) / 2
@@ -160,8 +180,9 @@ def _drivers(ev: ScoredFeedback) -> tuple[str, ...]:
     return tuple(d[:64] for d in ev.drivers[:8])
 
 
-def _reasons(state: CustomerState, ev: ScoredFeedback, score: float | None, flags: int,
-             rules: CustomerRules) -> list[AlertReason]:
+def _reasons(
+    state: CustomerState, ev: ScoredFeedback, score: float | None, flags: int, rules: CustomerRules
+) -> list[AlertReason]:
     """Which dissatisfaction rules this contact triggers (with the contacts that prove it)."""
     on = rules.enabled_rules
     out: list[AlertReason] = []
@@ -170,32 +191,78 @@ def _reasons(state: CustomerState, ev: ScoredFeedback, score: float | None, flag
     me = (ev.event_id,)
     ch = (ev.channel,)
     if "very_negative" in on and flags & VERY_NEGATIVE:
-        out.append(AlertReason(rule="very_negative", event_ids=me, channels=ch, drivers=drivers,
-                               detail=f"satisfaction {score:.2f}", snippet=snippet))
-    if ("nps_detractor" in on and ev.nps is not None and ev.nps <= rules.nps_detractor_max
-            and ev.sentiment is not None and ev.sentiment <= rules.nps_text_threshold):
-        out.append(AlertReason(rule="nps_detractor", event_ids=me, channels=ch, drivers=drivers,
-                               detail=f"NPS {ev.nps} with negative text ({ev.sentiment:.2f})", snippet=snippet))
+        out.append(
+            AlertReason(
+                rule="very_negative",
+                event_ids=me,
+                channels=ch,
+                drivers=drivers,
+                detail=f"satisfaction {score:.2f}",
+                snippet=snippet,
+            )
+        )
+    if (
+        "nps_detractor" in on
+        and ev.nps is not None
+        and ev.nps <= rules.nps_detractor_max
+        and ev.sentiment is not None
+        and ev.sentiment <= rules.nps_text_threshold
+    ):
+        out.append(
+            AlertReason(
+                rule="nps_detractor",
+                event_ids=me,
+                channels=ch,
+                drivers=drivers,
+                detail=f"NPS {ev.nps} with negative text ({ev.sentiment:.2f})",
+                snippet=snippet,
+            )
+        )
     if "repeat_negative" in on and flags & NEGATIVE:
         since = ev.event_time.timestamp() - rules.repeat_window_days * DAY
-        hits = [c for c in state.recent
-                if c.flags & NEGATIVE and c.t >= since and (rules.abuse_counts_for_winback or not c.flags & ABUSE)]
+        hits = [
+            c
+            for c in state.recent
+            if c.flags & NEGATIVE and c.t >= since and (rules.abuse_counts_for_winback or not c.flags & ABUSE)
+        ]
         if len(hits) >= rules.repeat_negative_count:
             hits = hits[-16:]
-            out.append(AlertReason(
-                rule="repeat_negative", event_ids=tuple(c.event_id for c in hits),
-                channels=tuple(dict.fromkeys(Channel(c.channel) for c in hits)), drivers=drivers,
-                detail=f"{len(hits)} negative contacts within {rules.repeat_window_days:g} days", snippet=snippet))
+            out.append(
+                AlertReason(
+                    rule="repeat_negative",
+                    event_ids=tuple(c.event_id for c in hits),
+                    channels=tuple(dict.fromkeys(Channel(c.channel) for c in hits)),
+                    drivers=drivers,
+                    detail=f"{len(hits)} negative contacts within {rules.repeat_window_days:g} days",
+                    snippet=snippet,
+                )
+            )
     if "threat" in on:
         threats = [c for c in ev.cues if c in rules.threat_cues]
         if threats:
-            out.append(AlertReason(rule="threat", event_ids=me, channels=ch, drivers=tuple(threats) + drivers,
-                                   detail="threat: " + ", ".join(threats), snippet=snippet))
+            out.append(
+                AlertReason(
+                    rule="threat",
+                    event_ids=me,
+                    channels=ch,
+                    drivers=tuple(threats) + drivers,
+                    detail="threat: " + ", ".join(threats),
+                    snippet=snippet,
+                )
+            )
     if "broken_promise" in on:
         marks = [m for m in rules.broken_promise_markers if m in ev.cues or m in ev.aspects]
         if marks:
-            out.append(AlertReason(rule="broken_promise", event_ids=me, channels=ch, drivers=drivers,
-                                   detail="broken promise", snippet=snippet))
+            out.append(
+                AlertReason(
+                    rule="broken_promise",
+                    event_ids=me,
+                    channels=ch,
+                    drivers=drivers,
+                    detail="broken promise",
+                    snippet=snippet,
+                )
+            )
     return out
 
 
@@ -226,13 +293,19 @@ def _action(reasons: list[dict[str, object]]) -> str:
     return ACTIONS[-1][1]
 
 
-def build_alert(customer_id: str, state: CustomerState, kind: AlertKind, event_time: datetime,
-                now: datetime, rules: CustomerRules) -> CustomerAlert:
+def build_alert(
+    customer_id: str,
+    state: CustomerState,
+    kind: AlertKind,
+    event_time: datetime,
+    now: datetime,
+    rules: CustomerRules,
+) -> CustomerAlert:
     """Publish the episode as it now stands (every publication is the whole alert, not a diff)."""
     ep = state.episode
     assert ep is not None
     ttc = (ep.closed_at - ep.opened_at) if ep.closed_at is not None else None
-    recovery = (round(ep.after - ep.before, 4) if ep.after is not None and ep.before is not None else None)
+    recovery = round(ep.after - ep.before, 4) if ep.after is not None and ep.before is not None else None
     return CustomerAlert(
         alert_id=ep.alert_id,
         version=ep.version,
@@ -281,8 +354,9 @@ def _merge_reasons(old: list[dict[str, object]], new: list[AlertReason]) -> list
     return list(by_rule.values())
 
 
-def _abuse_alert(customer_id: str, state: CustomerState, ev: ScoredFeedback, now: datetime,
-                 rules: CustomerRules) -> CustomerAlert:
+def _abuse_alert(
+    customer_id: str, state: CustomerState, ev: ScoredFeedback, now: datetime, rules: CustomerRules
+) -> CustomerAlert:
     cues = tuple(c for c in ev.cues if c in rules.abuse_cues)
     reach = rules.reach.of(ev.channel.value, ev.public)
     t = _ts(ev.event_time)
@@ -295,8 +369,16 @@ def _abuse_alert(customer_id: str, state: CustomerState, ev: ScoredFeedback, now
         episode=state.abuse_alerts,
         severity=Severity.MEDIUM,
         priority=priority(Severity.MEDIUM.value, None, None, 1, rules),
-        reasons=(AlertReason(rule="abuse", event_ids=(ev.event_id,), channels=(ev.channel,),
-                             drivers=cues + _drivers(ev), detail="abusive contact", snippet=_snippet(ev, rules)),),
+        reasons=(
+            AlertReason(
+                rule="abuse",
+                event_ids=(ev.event_id,),
+                channels=(ev.channel,),
+                drivers=cues + _drivers(ev),
+                detail="abusive contact",
+                snippet=_snippet(ev, rules),
+            ),
+        ),
         trigger_event_id=ev.event_id,
         estimated_reach=reach,
         customer_value=state.value,
@@ -343,8 +425,11 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             state.risk += -score * (0.5 ** (max(state.risk_t - t, 0.0) / (rules.decay_half_life_days * DAY)))
     if flags & NEGATIVE:
         state.negatives[ev.channel.value] = state.negatives.get(ev.channel.value, 0) + 1
-    _remember(state, Contact(ev.event_id, t, ev.channel.value, None if score is None else round(score, 3), flags),
-              rules)
+    _remember(
+        state,
+        Contact(ev.event_id, t, ev.channel.value, None if score is None else round(score, 3), flags),
+        rules,
+    )
 
     out = Outcome(state)
     if abuse and ev.agent_id is not None:
@@ -373,7 +458,9 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             if score is not None:
                 ep.before = score if ep.before is None else min(ep.before, score)
             kind = AlertKind.UPDATED
-        elif ep is not None and ep.closed_at is not None and now_t - ep.closed_at < rules.cooldown_hours * 3600:
+        elif (
+            ep is not None and ep.closed_at is not None and now_t - ep.closed_at < rules.cooldown_hours * 3600
+        ):
             # Cooldown: the same customer complaining again soon after closing re-opens the same alert.
             ep.reasons = _merge_reasons(ep.reasons, reasons)
             ep.version += 1
@@ -390,19 +477,33 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             state.episodes += 1
             dumped = [r.model_dump(mode="json") for r in reasons]
             state.episode = ep = Episode(
-                alert_id=alert_id(cid, "winback", state.episodes), episode=state.episodes, status="open",
-                version=1, opened_at=anchor, warn_at=anchor + rules.warn_s, due_by=anchor + rules.sla_s,
-                severity=_severity_of(dumped, public), reach=reach, reasons=dumped,
-                trigger_event_id=ev.event_id, trigger_t=t, before=score)
+                alert_id=alert_id(cid, "winback", state.episodes),
+                episode=state.episodes,
+                status="open",
+                version=1,
+                opened_at=anchor,
+                warn_at=anchor + rules.warn_s,
+                due_by=anchor + rules.sla_s,
+                severity=_severity_of(dumped, public),
+                reach=reach,
+                reasons=dumped,
+                trigger_event_id=ev.event_id,
+                trigger_t=t,
+                before=score,
+            )
             kind = AlertKind.OPENED
         out.alerts.append(build_alert(cid, state, kind, ev.event_time, now, rules))
     elif ep is not None and flags & POSITIVE and not flags & NEGATIVE and t >= ep.trigger_t:
         if ep.is_open():
             ep.status, ep.closed_at, ep.closed_by = "closed", max(now_t, ep.opened_at), "recovery"
             ep.after, ep.recovered, ep.version, ep.trigger_event_id = score, True, ep.version + 1, ev.event_id
+            out.closed_by = "recovery"
             out.alerts.append(build_alert(cid, state, AlertKind.RECOVERED, ev.event_time, now, rules))
-        elif (not ep.recovered and ep.closed_at is not None
-              and now_t - ep.closed_at <= rules.recovery_window_days * DAY):
+        elif (
+            not ep.recovered
+            and ep.closed_at is not None
+            and now_t - ep.closed_at <= rules.recovery_window_days * DAY
+        ):
             ep.after, ep.recovered, ep.version, ep.trigger_event_id = score, True, ep.version + 1, ev.event_id
             out.alerts.append(build_alert(cid, state, AlertKind.RECOVERED, ev.event_time, now, rules))
     return out
@@ -432,6 +533,7 @@ def apply_followup(state: CustomerState, fu: FollowupEvent, rules: CustomerRules
         out.alerts.append(build_alert(fu.customer_id, state, AlertKind.UPDATED, fu.at, now, rules))
     else:
         ep.status, ep.closed_at, ep.closed_by = "closed", at, "followup"
+        out.closed_by = "followup"
         out.alerts.append(build_alert(fu.customer_id, state, AlertKind.CLOSED, fu.at, now, rules))
     return out
 

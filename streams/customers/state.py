@@ -106,7 +106,7 @@ class CustomerState:
             "a": [self.abuse_count, self.abuse_alerts, self.abuse_alert_t],
         }
         if ep is not None:
-            d["ep"] = {k: getattr(ep, k) for k in Episode.__slots__}  # type: ignore[attr-defined]
+            d["ep"] = {k: getattr(ep, k) for k in Episode.__slots__}
         return orjson.dumps(d)
 
     @classmethod

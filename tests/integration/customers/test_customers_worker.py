@@ -30,15 +30,20 @@ class Alerts:
     def __init__(self, bootstrap: str) -> None:
         from kafka import KafkaConsumer, TopicPartition
 
-        self.consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                      auto_offset_reset="earliest")
-        tps = [TopicPartition(topics.CUSTOMER_ALERTS, p)
-               for p in self.consumer.partitions_for_topic(topics.CUSTOMER_ALERTS) or set()]
+        self.consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
+        tps = [
+            TopicPartition(topics.CUSTOMER_ALERTS, p)
+            for p in self.consumer.partitions_for_topic(topics.CUSTOMER_ALERTS) or set()
+        ]
         self.consumer.assign(tps)
         self.consumer.seek_to_beginning(*tps)
         self.seen: list[tuple[CustomerAlert, float]] = []  # (alert, broker timestamp in s)
 
-    def wait_for(self, pred: Callable[[CustomerAlert], bool], what: str, timeout: float = 60) -> CustomerAlert:
+    def wait_for(
+        self, pred: Callable[[CustomerAlert], bool], what: str, timeout: float = 60
+    ) -> CustomerAlert:
         def check() -> bool:
             for msgs in self.consumer.poll(timeout_ms=100).values():
                 self.seen.extend((parse(CustomerAlert, m.value), m.timestamp / 1000) for m in msgs)
@@ -81,8 +86,14 @@ def now() -> datetime:
 
 
 def completed(alert: CustomerAlert, eid: str) -> FollowupEvent:
-    return FollowupEvent(event_id=eid, customer_id=alert.customer_id, alert_id=alert.alert_id,
-                         kind="followup.completed", owner="team-a", at=now())
+    return FollowupEvent(
+        event_id=eid,
+        customer_id=alert.customer_id,
+        alert_id=alert.alert_id,
+        kind="followup.completed",
+        owner="team-a",
+        at=now(),
+    )
 
 
 def is_(customer: str, kind: AlertKind) -> Callable[[CustomerAlert], bool]:
@@ -90,16 +101,24 @@ def is_(customer: str, kind: AlertKind) -> Callable[[CustomerAlert], bool]:
 
 
 def test_sla_warning_and_breach_fire_on_time_without_further_events(
-        broker: Any, settings: Settings, start_worker: Callable[..., Any]) -> None:
-    worker = run_worker(start_worker, RIPPLE_CUSTOMERS_WARN_SECONDS="3", RIPPLE_CUSTOMERS_SLA_SECONDS="5",
-                          RIPPLE_CUSTOMERS_TICK_INTERVAL_S="0.2")
+    broker: Any, settings: Settings, start_worker: Callable[..., Any]
+) -> None:
+    worker = run_worker(
+        start_worker,
+        RIPPLE_CUSTOMERS_WARN_SECONDS="3",
+        RIPPLE_CUSTOMERS_SLA_SECONDS="5",
+        RIPPLE_CUSTOMERS_TICK_INTERVAL_S="0.2",
+    )
     alerts = Alerts(broker.bootstrap)
     try:
         # Warm-up: the worker has joined the group and processes events once this alert appears.
         produce(settings, scored("warm", "w1", now(), -0.9))
         alerts.wait_for(is_("warm", AlertKind.OPENED), "warm-up alert", timeout=90)
-        produce(settings, scored("late", "l1", now(), -0.9, text="Terrible, still waiting"),
-                scored("fixed", "f1", now(), -0.1, cues=("churn_threat",)))
+        produce(
+            settings,
+            scored("late", "l1", now(), -0.9, text="Terrible, still waiting"),
+            scored("fixed", "f1", now(), -0.1, cues=("churn_threat",)),
+        )
         opened = alerts.wait_for(is_("fixed", AlertKind.OPENED), "alert for 'fixed'")
         produce(settings, completed(opened, "fu-1"))
         closed = alerts.wait_for(is_("fixed", AlertKind.CLOSED), "closed for 'fixed'")
@@ -124,15 +143,26 @@ def test_sla_warning_and_breach_fire_on_time_without_further_events(
         alerts.close()
 
 
-def test_abuse_path_and_supervisor_alert(broker: Any, settings: Settings, start_worker: Callable[..., Any]) -> None:
+def test_abuse_path_and_supervisor_alert(
+    broker: Any, settings: Settings, start_worker: Callable[..., Any]
+) -> None:
     run_worker(start_worker, RIPPLE_CUSTOMERS_TIMEZONE="Asia/Yerevan")
     alerts = Alerts(broker.bootstrap)
     try:
         morning = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)  # 09:30 in Yerevan
-        produce(settings,
-                scored("rude1", "r1", morning, -0.9, cues=("abuse",), agent_id="ag7", duration_s=720.0),
-                scored("rude2", "r2", morning + timedelta(minutes=40), -0.8, cues=("abuse",), agent_id="ag7",
-                       duration_s=900.0))
+        produce(
+            settings,
+            scored("rude1", "r1", morning, -0.9, cues=("abuse",), agent_id="ag7", duration_s=720.0),
+            scored(
+                "rude2",
+                "r2",
+                morning + timedelta(minutes=40),
+                -0.8,
+                cues=("abuse",),
+                agent_id="ag7",
+                duration_s=900.0,
+            ),
+        )
         sup = alerts.wait_for(lambda a: a.kind is AlertKind.AGENT_ABUSE, "agent_abuse alert", timeout=90)
         assert sup.agent_id == "ag7" and sup.hostile_contacts == 2 and sup.exposure_s == 1620
         alerts.wait_for(is_("rude1", AlertKind.ABUSE), "abuse alert rude1")
@@ -142,7 +172,9 @@ def test_abuse_path_and_supervisor_alert(broker: Any, settings: Settings, start_
         alerts.close()
 
 
-def test_bad_records_become_dead_letters(broker: Any, settings: Settings, start_worker: Callable[..., Any]) -> None:
+def test_bad_records_become_dead_letters(
+    broker: Any, settings: Settings, start_worker: Callable[..., Any]
+) -> None:
     from tests.conftest import consume_all
 
     run_worker(start_worker)
@@ -154,15 +186,21 @@ def test_bad_records_become_dead_letters(broker: Any, settings: Settings, start_
     producer.close()
     from ripple.contracts import DeadLetter
 
-    dls = [parse(DeadLetter, m.value) for m in consume_all(broker.bootstrap, topics.DEADLETTER, 3, timeout=90)]
-    assert {(d.stage, d.reason) for d in dls} == {("customers", "invalid_event"), ("customers", "invalid_followup"),
-                                                   ("customers", "key_mismatch")}
+    dls = [
+        parse(DeadLetter, m.value) for m in consume_all(broker.bootstrap, topics.DEADLETTER, 3, timeout=90)
+    ]
+    assert {(d.stage, d.reason) for d in dls} == {
+        ("customers", "invalid_event"),
+        ("customers", "invalid_followup"),
+        ("customers", "key_mismatch"),
+    }
 
 
 @pytest.mark.reliability
 @pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
 def test_sigkill_keeps_state_and_never_re_raises_closed_alerts(
-        broker: Any, settings: Settings, start_worker: Callable[..., Any], store: str) -> None:
+    broker: Any, settings: Settings, start_worker: Callable[..., Any], store: str
+) -> None:
     env = {"RIPPLE_FAUST_STORE": store}
     worker = run_worker(start_worker, **env)
     alerts = Alerts(broker.bootstrap)
@@ -187,7 +225,10 @@ def test_sigkill_keeps_state_and_never_re_raises_closed_alerts(
         done = alerts.of("done")
         # Replays may repeat a publication (same id and version, deduped downstream) but never a new episode.
         assert {a.alert_id for a in done} == {first.alert_id}
-        assert {(a.kind, a.version) for a in done} == {(AlertKind.OPENED, 1), (AlertKind.CLOSED, 2),
-                                                       (AlertKind.RECOVERED, 3)}
+        assert {(a.kind, a.version) for a in done} == {
+            (AlertKind.OPENED, 1),
+            (AlertKind.CLOSED, 2),
+            (AlertKind.RECOVERED, 3),
+        }
     finally:
         alerts.close()

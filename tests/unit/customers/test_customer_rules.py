@@ -45,8 +45,10 @@ def test_a_mildly_negative_contact_alone_is_not_an_alert() -> None:
 
 
 def test_two_negative_contacts_within_seven_days_across_channels() -> None:
-    evs = [scored("c1", "e1", T0, -0.3, channel=Channel.EMAIL),
-           scored("c1", "e2", T0 + timedelta(days=6), -0.3, channel=Channel.CHAT)]
+    evs = [
+        scored("c1", "e1", T0, -0.3, channel=Channel.EMAIL),
+        scored("c1", "e2", T0 + timedelta(days=6), -0.3, channel=Channel.CHAT),
+    ]
     state, alerts = feed(evs)
     [a] = alerts
     assert a.reasons[0].rule == "repeat_negative" and a.reasons[0].event_ids == ("e1", "e2")
@@ -59,21 +61,25 @@ def test_two_negative_contacts_eight_days_apart_are_not_repeat() -> None:
     assert feed(evs)[1] == []
 
 
-@pytest.mark.parametrize(("nps", "sentiment", "fires"), [(6, -0.2, True), (3, -0.1, True), (7, -0.3, False),
-                                                         (5, 0.4, False), (0, None, False)])
+@pytest.mark.parametrize(
+    ("nps", "sentiment", "fires"),
+    [(6, -0.2, True), (3, -0.1, True), (7, -0.3, False), (5, 0.4, False), (0, None, False)],
+)
 def test_nps_detractor_needs_negative_text(nps: int, sentiment: float | None, fires: bool) -> None:
     ev = scored("c1", "e1", T0, sentiment, channel=Channel.PHONE_SURVEY, nps=nps, satisfaction=0.0)
     _, alerts = feed([ev])
     assert [r.rule for a in alerts for r in a.reasons] == (["nps_detractor"] if fires else [])
 
 
-@pytest.mark.parametrize(("cue", "severity", "reach"), [("churn_threat", Severity.HIGH, 10),
-                                                        ("public_threat", Severity.CRITICAL, 100)])
+@pytest.mark.parametrize(
+    ("cue", "severity", "reach"),
+    [("churn_threat", Severity.HIGH, 10), ("public_threat", Severity.CRITICAL, 100)],
+)
 def test_threat_cues_alert_even_with_mild_text(cue: str, severity: Severity, reach: int) -> None:
     _, [a] = feed([scored("c1", "e1", T0, -0.1, cues=(cue,))])
     assert a.reasons[0].rule == "threat" and cue in a.reasons[0].drivers
     assert a.severity is severity and a.estimated_reach == reach
-    assert ("2 h" in a.recommended_action)
+    assert "2 h" in a.recommended_action
 
 
 def test_broken_promise_by_cue_or_aspect() -> None:
@@ -91,8 +97,12 @@ def test_abusive_contact_goes_to_the_abuse_path_not_win_back() -> None:
     assert out.state.episode is None
     assert out.hostile is not None and out.hostile.agent_id == "ag1" and out.hostile.duration_s == 700.0
     # Repeated abuse within the abuse cooldown: counted, not re-alerted; never feeds repeat_negative.
-    out2 = process_event(out.state, scored("c1", "e2", T0 + timedelta(hours=1), -0.9, cues=("abuse",)), RULES,
-                         T0 + timedelta(hours=1))
+    out2 = process_event(
+        out.state,
+        scored("c1", "e2", T0 + timedelta(hours=1), -0.9, cues=("abuse",)),
+        RULES,
+        T0 + timedelta(hours=1),
+    )
     assert out2.alerts == [] and out2.state.abuse_count == 2
 
 
@@ -103,8 +113,11 @@ def test_abuse_can_be_configured_to_count_for_win_back() -> None:
 
 
 def test_one_open_alert_per_customer_updated_not_repeated() -> None:
-    evs = [scored("c1", "e1", T0, -0.9), scored("c1", "e2", T0 + timedelta(hours=1), -0.1, cues=("churn_threat",)),
-           scored("c1", "e3", T0 + timedelta(hours=2), -0.9)]
+    evs = [
+        scored("c1", "e1", T0, -0.9),
+        scored("c1", "e2", T0 + timedelta(hours=1), -0.1, cues=("churn_threat",)),
+        scored("c1", "e3", T0 + timedelta(hours=2), -0.9),
+    ]
     state, alerts = feed(evs)
     assert [a.kind for a in alerts] == [AlertKind.OPENED, AlertKind.UPDATED, AlertKind.UPDATED]
     assert len({a.alert_id for a in alerts}) == 1 and [a.version for a in alerts] == [1, 2, 3]
@@ -123,7 +136,9 @@ def test_replayed_event_is_a_no_op() -> None:
 
 def test_positive_contact_recovers_and_measures_recovery_and_time_to_close() -> None:
     state, _ = feed([scored("c1", "e1", T0, -0.8)])
-    out = process_event(state, scored("c1", "e2", T0 + timedelta(hours=3), 0.7), RULES, T0 + timedelta(hours=3))
+    out = process_event(
+        state, scored("c1", "e2", T0 + timedelta(hours=3), 0.7), RULES, T0 + timedelta(hours=3)
+    )
     [a] = out.alerts
     assert a.kind is AlertKind.RECOVERED and a.status is AlertStatus.CLOSED
     assert a.sentiment_before == -0.8 and a.sentiment_after == 0.7 and a.recovery == pytest.approx(1.5)
@@ -134,8 +149,14 @@ def test_followup_acknowledge_then_complete_closes_the_loop() -> None:
     state, [opened] = feed([scored("c1", "e1", T0, -0.8)])
 
     def fu(kind: str, eid: str, hours: float) -> FollowupEvent:
-        return FollowupEvent(event_id=eid, customer_id="c1", alert_id=opened.alert_id, kind=kind, owner="maria",
-                             at=T0 + timedelta(hours=hours))
+        return FollowupEvent(
+            event_id=eid,
+            customer_id="c1",
+            alert_id=opened.alert_id,
+            kind=kind,
+            owner="maria",
+            at=T0 + timedelta(hours=hours),
+        )
 
     ack = apply_followup(state, fu("followup.acknowledged", "f1", 1), RULES, T0 + timedelta(hours=1))
     assert [a.status for a in ack.alerts] == [AlertStatus.ACKNOWLEDGED] and ack.alerts[0].owner == "maria"
@@ -148,14 +169,24 @@ def test_followup_acknowledge_then_complete_closes_the_loop() -> None:
     # A closed alert ignores timers: no warning or breach after the loop was closed.
     assert tick("c1", done.state, RULES, T0 + timedelta(hours=11)).alerts == []
     # A positive contact after a closed loop still measures recovery, once.
-    rec = process_event(done.state, scored("c1", "e9", T0 + timedelta(days=2), 0.6), RULES, T0 + timedelta(days=2))
-    assert [a.kind for a in rec.alerts] == [AlertKind.RECOVERED] and rec.alerts[0].recovery == pytest.approx(1.4)
+    rec = process_event(
+        done.state, scored("c1", "e9", T0 + timedelta(days=2), 0.6), RULES, T0 + timedelta(days=2)
+    )
+    assert [a.kind for a in rec.alerts] == [AlertKind.RECOVERED] and rec.alerts[0].recovery == pytest.approx(
+        1.4
+    )
 
 
 def test_followup_for_an_unknown_alert_is_ignored() -> None:
     state, _ = feed([scored("c1", "e1", T0, -0.8)])
-    out = apply_followup(state, FollowupEvent(event_id="f1", customer_id="c1", alert_id="other", owner="x",
-                                              kind="followup.completed", at=T0), RULES, T0)
+    out = apply_followup(
+        state,
+        FollowupEvent(
+            event_id="f1", customer_id="c1", alert_id="other", owner="x", kind="followup.completed", at=T0
+        ),
+        RULES,
+        T0,
+    )
     assert out.ignored == "unknown_alert" and out.alerts == []
 
 
@@ -180,16 +211,38 @@ def test_late_timer_emits_warning_and_breach_together() -> None:
 
 def test_cooldown_reopens_the_same_alert_then_a_new_episode_after_it() -> None:
     state, [opened] = feed([scored("c1", "e1", T0, -0.8)])
-    closed = apply_followup(state, FollowupEvent(event_id="f1", customer_id="c1", alert_id=opened.alert_id,
-                                                 kind="followup.completed", owner="o", at=T0 + timedelta(hours=1)),
-                            RULES, T0 + timedelta(hours=1)).state
-    soon = process_event(closed, scored("c1", "e2", T0 + timedelta(hours=5), -0.9), RULES, T0 + timedelta(hours=5))
+    closed = apply_followup(
+        state,
+        FollowupEvent(
+            event_id="f1",
+            customer_id="c1",
+            alert_id=opened.alert_id,
+            kind="followup.completed",
+            owner="o",
+            at=T0 + timedelta(hours=1),
+        ),
+        RULES,
+        T0 + timedelta(hours=1),
+    ).state
+    soon = process_event(
+        closed, scored("c1", "e2", T0 + timedelta(hours=5), -0.9), RULES, T0 + timedelta(hours=5)
+    )
     [re] = soon.alerts
     assert re.alert_id == opened.alert_id and re.kind is AlertKind.UPDATED and re.status is AlertStatus.OPEN
     assert re.due_by == T0 + timedelta(hours=15)
-    closed2 = apply_followup(soon.state, FollowupEvent(event_id="f2", customer_id="c1", alert_id=opened.alert_id,
-                                                       kind="followup.completed", owner="o",
-                                                       at=T0 + timedelta(hours=6)), RULES, T0 + timedelta(hours=6)).state
+    closed2 = apply_followup(
+        soon.state,
+        FollowupEvent(
+            event_id="f2",
+            customer_id="c1",
+            alert_id=opened.alert_id,
+            kind="followup.completed",
+            owner="o",
+            at=T0 + timedelta(hours=6),
+        ),
+        RULES,
+        T0 + timedelta(hours=6),
+    ).state
     later = T0 + timedelta(days=3)
     new = process_event(closed2, scored("c1", "e3", later, -0.9), RULES, later)
     assert new.alerts[0].kind is AlertKind.OPENED and new.alerts[0].alert_id == alert_id("c1", "winback", 2)

@@ -24,8 +24,15 @@ def test_state_round_trips_and_stays_small() -> None:
     rules = CustomerRules()
     state = CustomerState()
     for i in range(30):
-        ev = scored("c1", f"event-{i:06d}", T0 + timedelta(hours=i), -0.9 if i % 3 else 0.5,
-                    text="The parcel is late again " * 4, customer_value=120.5, segment="vip")
+        ev = scored(
+            "c1",
+            f"event-{i:06d}",
+            T0 + timedelta(hours=i),
+            -0.9 if i % 3 else 0.5,
+            text="The parcel is late again " * 4,
+            customer_value=120.5,
+            segment="vip",
+        )
         state = process_event(state, ev, rules, ev.event_time).state
     data = state.to_bytes()
     back = CustomerState.from_bytes(data)
@@ -54,7 +61,9 @@ def test_due_entry_only_for_open_alerts_with_pending_deadlines() -> None:
 
 def test_rules_from_env_and_yaml_and_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     yml = tmp_path / "rules.yaml"
-    yml.write_text("very_negative_threshold: -0.7\nreach:\n  public: 250\nenabled_rules: [threat, very_negative]\n")
+    yml.write_text(
+        "very_negative_threshold: -0.7\nreach:\n  public: 250\nenabled_rules: [threat, very_negative]\n"
+    )
     monkeypatch.setenv("RIPPLE_CUSTOMERS_CONFIG", str(yml))
     monkeypatch.setenv("RIPPLE_CUSTOMERS_SLA_HOURS", "4")
     r = CustomerRules()
@@ -83,20 +92,29 @@ def test_warning_never_after_the_deadline() -> None:
     assert CustomerRules(warn_seconds=9, sla_seconds=5).warn_s == 5
 
 
-@pytest.mark.parametrize(("body", "status", "reason"), [
-    (b"{nope", 400, "invalid_json"),
-    (b"[1, 2]", 422, "invalid_followup"),
-    (b'{"event_id": "f1"}', 422, "invalid_followup"),
-    (b"x" * 20_000, 413, "too_large"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "reason"),
+    [
+        (b"{nope", 400, "invalid_json"),
+        (b"[1, 2]", 422, "invalid_followup"),
+        (b'{"event_id": "f1"}', 422, "invalid_followup"),
+        (b"x" * 20_000, 413, "too_large"),
+    ],
+)
 def test_followup_validator_rejects_precisely(body: bytes, status: int, reason: str) -> None:
     r = validate_followup(body)
     assert isinstance(r, Rejection) and (r.status, r.reason) == (status, reason)
 
 
 def test_followup_validator_accepts_and_normalises_time() -> None:
-    body = {"event_id": "f1", "customer_id": "c1", "alert_id": "a1", "kind": "followup.completed",
-            "owner": "Maria K.", "at": "2026-03-02T12:00:00+02:00"}
+    body = {
+        "event_id": "f1",
+        "customer_id": "c1",
+        "alert_id": "a1",
+        "kind": "followup.completed",
+        "owner": "Maria K.",
+        "at": "2026-03-02T12:00:00+02:00",
+    }
     ev = validate_followup(orjson.dumps(body))
     assert isinstance(ev, FollowupEvent) and ev.at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     bad = validate_followup({**body, "kind": "followup.maybe"})
@@ -112,7 +130,9 @@ def test_send_followup_keys_by_customer() -> None:
         def send(self, topic: str, key: bytes, value: bytes) -> None:
             sent.append((topic, key, value))
 
-    ev = FollowupEvent(event_id="f1", customer_id="c9", alert_id="a", kind="followup.acknowledged", owner="o", at=T0)
+    ev = FollowupEvent(
+        event_id="f1", customer_id="c9", alert_id="a", kind="followup.acknowledged", owner="o", at=T0
+    )
     send_followup(Recorder(), ev)
     assert sent == [("feedback.followups.v1", b"c9", ev.to_json())]
 
