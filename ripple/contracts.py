@@ -218,7 +218,7 @@ class AlertReason(Contract):
     event_ids: tuple[Id, ...] = Field(max_length=16, description="The contacts that triggered the rule.")
     channels: tuple[Channel, ...] = Field(default=(), max_length=16)
     drivers: tuple[Annotated[str, Field(max_length=64)], ...] = Field(default=(), max_length=16)
-    detail: str = Field(default="", max_length=256, description="Human-readable, e.g. 'NPS 3 with negative text'")
+    detail: str = Field(default="", max_length=256, description="e.g. 'NPS 3 with negative text'")
     snippet: str | None = Field(default=None, max_length=200, description="Start of the redacted text.")
 
 
