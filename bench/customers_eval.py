@@ -11,6 +11,11 @@ Scorers:
 
 Journeys:
   own       ``streams.customers.journeys.generate`` (default);
+  producers the producers simulator (``producers.sim.engine.Simulator``: five languages, journeys,
+            per-customer truth). Label: dissatisfied = ``ever_dissatisfied`` (not abusive and gave at
+            least one negative event); its event truth (sentiment class, churn/public/abuse cues,
+            aspect) gives the oracle scorer. --producers-path PATH imports it from another worktree
+            until it is merged.
   MOD:FUNC  any generator returning (events, labels) where labels map or list
             {customer_id, dissatisfied, abusive, journey} - e.g. the producers simulator's labelled
             journeys once they land. Only the pipeline scorer applies (no oracle there).
@@ -40,9 +45,7 @@ from streams.customers.rules import process_event, tick
 from streams.customers.state import CustomerState
 
 
-def load_journeys(
-    spec: str, customers: int, seed: int
-) -> tuple[list[RawFeedback], dict[str, Any], dict[str, Label]]:
+def load_journeys(spec: str, customers: int, seed: int) -> tuple[list[RawFeedback], dict[str, Any], dict[str, Label]]:
     if spec == "own":
         return generate(seed=seed, customers=customers)
     module, _, func = spec.partition(":")
@@ -56,6 +59,32 @@ def load_journeys(
             d["customer_id"], bool(d["dissatisfied"]), bool(d.get("abusive")), str(d.get("journey", "?"))
         )
     return sorted(events, key=lambda e: e.event_time), {}, labels
+
+
+SIM_SCORE = {"negative": -0.6, "neutral": 0.0, "positive": 0.6}
+"""The simulator's truth is a class, not a score: a written complaint is taken as -0.6 (clearly negative)."""
+
+
+def producers_journeys(
+    customers: int, seed: int, path: str | None
+) -> tuple[list[RawFeedback], dict[str, Oracle], dict[str, Label]]:
+    if path:
+        sys.path.insert(0, path)  # only the ``producers`` package is taken from there; ripple is loaded already
+    from producers.sim.engine import Simulator
+
+    sim = Simulator(seed=seed, customers=customers)
+    events = list(sim.events(customers * 3))
+    oracle: dict[str, Oracle] = {}
+    for eid, t in sim.truth.events.items():
+        cues = tuple(
+            c
+            for c, on in (("churn_threat", t.churn_threat), ("public_threat", t.public_threat), ("abuse", t.abusive))
+            if on
+        )
+        aspects = (t.aspect,) if t.aspect else ()
+        oracle[eid] = Oracle(SIM_SCORE[t.sentiment], cues, aspects)
+    labels = {c: Label(c, ct.ever_dissatisfied, ct.abusive, ct.journey) for c, ct in sim.truth.customers().items()}
+    return events, oracle, labels
 
 
 def replay(
@@ -154,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scorer", choices=["oracle", "pipeline", "both"], default="both")
     ap.add_argument("--noise", type=float, default=0.1, help="oracle scorer error (sentiment sd)")
     ap.add_argument("--journeys", default="own", help="'own' or MODULE:FUNCTION returning (events, labels)")
+    ap.add_argument("--producers-path", default=None, help="worktree to import the producers simulator from")
     args = ap.parse_args(argv)
     rules = load_rules()
-    events, oracle, labels = load_journeys(args.journeys, args.customers, args.seed)
+    if args.journeys == "producers":
+        events, oracle, labels = producers_journeys(args.customers, args.seed, args.producers_path)
+    else:
+        events, oracle, labels = load_journeys(args.journeys, args.customers, args.seed)
     scorers: list[tuple[str, Callable[[RawFeedback], ScoredFeedback]]] = []
     if args.scorer in ("oracle", "both") and oracle:
         rng = random.Random(args.seed + 1)

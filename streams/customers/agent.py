@@ -51,9 +51,7 @@ def _internal(name: str) -> Any:
 
 def _table(name: str, help: str) -> Any:
     # key/value serializers come from the app ("raw"): values are our own orjson bytes.
-    return app.Table(
-        name, default=None, key_type=bytes, value_type=bytes, partitions=settings.partitions, help=help
-    )
+    return app.Table(name, default=None, key_type=bytes, value_type=bytes, partitions=settings.partitions, help=help)
 
 
 followups_topic = _topic(topics.FOLLOWUPS)
@@ -173,9 +171,7 @@ async def agent_exposure(stream: AsyncIterable[Any]) -> None:
         if key is None or not event.value:
             continue
         hostile = decode_hostile(event.value)
-        state, alert = record_hostile(
-            Exposure.from_bytes(exposure_table.get(key)), hostile, rules, datetime.now(UTC)
-        )
+        state, alert = record_hostile(Exposure.from_bytes(exposure_table.get(key)), hostile, rules, datetime.now(UTC))
         exposure_table[key] = state.to_bytes()
         if alert is not None:
             await _publish(key, alert)

@@ -41,9 +41,7 @@ class Reach(BaseModel):
     email: int = Field(default=10, ge=0)
     phone_survey: int = Field(default=10, ge=0)
     review: int = Field(default=10, ge=0, description="A review marked private (public=False).")
-    public: int = Field(
-        default=100, ge=0, description="Any public contact (review, social post) or public threat."
-    )
+    public: int = Field(default=100, ge=0, description="Any public contact (review, social post) or public threat.")
 
     def of(self, channel: str, public: bool) -> int:
         if public:
@@ -61,12 +59,10 @@ class CustomerRules(BaseSettings):
     enabled_rules: tuple[str, ...] = Field(default=RULES, description="Subset of RULES to apply.")
     # Contact classification, on ScoredFeedback.satisfaction (ratings fused with text) in [-1, 1].
     negative_threshold: float = Field(default=-0.15, le=0, description="<= this: a negative contact.")
-    very_negative_threshold: float = Field(default=-0.55, le=0, description="<= this: one contact is enough.")
+    very_negative_threshold: float = Field(default=-0.45, le=0, description="<= this: one contact is enough.")
     positive_threshold: float = Field(default=0.3, ge=0, description=">= this after an alert: recovered.")
     nps_detractor_max: int = Field(default=6, ge=0, le=10, description="NPS <= this is a detractor.")
-    nps_text_threshold: float = Field(
-        default=-0.05, le=0, description="...when the text sentiment is <= this."
-    )
+    nps_text_threshold: float = Field(default=-0.05, le=0, description="...when the text sentiment is <= this.")
     repeat_negative_count: int = Field(default=2, ge=2, description="Negative contacts within the window...")
     repeat_window_days: float = Field(default=7.0, gt=0)
     threat_cues: tuple[str, ...] = ("churn_threat", "public_threat")
@@ -78,11 +74,14 @@ class CustomerRules(BaseSettings):
     abuse_counts_for_winback: bool = Field(
         default=False, description="If False an abusive contact never feeds win-back rules (abuse path only)."
     )
+    abusive_customer_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Complaints this soon after an abusive contact stay on the abuse path (0 = off).",
+    )
     # State.
     history_days: float = Field(default=30.0, gt=0, description="Interactions older than this are forgotten.")
-    max_recent: int = Field(
-        default=16, ge=2, le=64, description="Most recent interactions kept per customer."
-    )
+    max_recent: int = Field(default=16, ge=2, le=64, description="Most recent interactions kept per customer.")
     decay_half_life_days: float = Field(default=7.0, gt=0, description="Half-life of the risk score.")
     # Alert lifecycle.
     sla_hours: float = Field(default=10.0, gt=0, description="Follow-up due this long after the trigger.")
@@ -95,9 +94,7 @@ class CustomerRules(BaseSettings):
     recovery_window_days: float = Field(
         default=14.0, gt=0, description="A positive contact this soon after closing counts as recovered."
     )
-    abuse_cooldown_hours: float = Field(
-        default=24.0, ge=0, description="One abuse alert per customer per window."
-    )
+    abuse_cooldown_hours: float = Field(default=24.0, ge=0, description="One abuse alert per customer per window.")
     # Priority.
     value_reference: float = Field(default=1000.0, gt=0, description="CLV that doubles priority.")
     segment_weights: dict[str, float] = Field(default_factory=lambda: {"vip": 1.5, "new": 1.2, "lost": 0.8})
@@ -106,16 +103,10 @@ class CustomerRules(BaseSettings):
     # Agent protection.
     timezone: str = Field(default="UTC", description="Local time zone of the contact centre (IANA name).")
     agent_hostile_contacts: int = Field(default=2, ge=1, description="Supervisor alert at this many...")
-    agent_hostile_min_duration_s: float = Field(
-        default=600.0, ge=0, description="...hostile contacts this long..."
-    )
-    agent_hostile_before_hour: float = Field(
-        default=11.0, gt=0, le=24, description="...before this local hour."
-    )
+    agent_hostile_min_duration_s: float = Field(default=600.0, ge=0, description="...hostile contacts this long...")
+    agent_hostile_before_hour: float = Field(default=11.0, gt=0, le=24, description="...before this local hour.")
     # Timers.
-    tick_interval_s: float = Field(
-        default=0.5, gt=0, description="How often open alerts are checked for SLA."
-    )
+    tick_interval_s: float = Field(default=0.5, gt=0, description="How often open alerts are checked for SLA.")
 
     @field_validator("timezone")
     @classmethod

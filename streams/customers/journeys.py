@@ -136,9 +136,7 @@ def _ch(rng: random.Random) -> Channel:
 
 @_journey("happy", 0.25, False)
 def _happy(rng: random.Random) -> list[Step]:
-    return [
-        (rng.uniform(0, 20), rng.choice(["positive", "neutral"]), _ch(rng)) for _ in range(rng.randint(1, 4))
-    ]
+    return [(rng.uniform(0, 20), rng.choice(["positive", "neutral"]), _ch(rng)) for _ in range(rng.randint(1, 4))]
 
 
 @_journey("one_mild_complaint", 0.12, False)

@@ -4,9 +4,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 ALERTS = Counter("ripple_customer_alerts_total", "Customer alerts published", ["kind", "severity"])
 FOLLOWUPS = Counter("ripple_customer_followups_total", "Follow-up events handled", ["kind", "result"])
-DUPLICATES = Counter(
-    "ripple_customer_duplicate_events_total", "Replayed events skipped by idempotency", ["source"]
-)
+DUPLICATES = Counter("ripple_customer_duplicate_events_total", "Replayed events skipped by idempotency", ["source"])
 TIME_TO_CLOSE = Histogram(
     "ripple_customer_time_to_close_seconds",
     "Alert opened to loop closed",

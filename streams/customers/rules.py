@@ -69,8 +69,7 @@ ACTIONS = (
     ),
     (
         "very_negative",
-        "Acknowledge today, investigate quickly, resolve, and tell the customer yourself before "
-        "the deadline.",
+        "Acknowledge today, investigate quickly, resolve, and tell the customer yourself before the deadline.",
     ),
     (
         "repeat_negative",
@@ -143,9 +142,7 @@ def _escalate(sev: str) -> str:
     return order[min(order.index(sev) + 1, len(order) - 1)]
 
 
-def priority(
-    severity: str, value: float | None, segment: str | None, reach: int, rules: CustomerRules
-) -> float:
+def priority(severity: str, value: float | None, segment: str | None, reach: int, rules: CustomerRules) -> float:
     """Severity weighted by customer value (log: 10x the value is not 10x the care), segment and reach."""
     value_factor = 1.0 + math.log2(1.0 + (value or 0.0) / rules.value_reference)
     segment_factor = rules.segment_weights.get((segment or "").lower(), 1.0)
@@ -355,7 +352,12 @@ def _merge_reasons(old: list[dict[str, object]], new: list[AlertReason]) -> list
 
 
 def _abuse_alert(
-    customer_id: str, state: CustomerState, ev: ScoredFeedback, now: datetime, rules: CustomerRules
+    customer_id: str,
+    state: CustomerState,
+    ev: ScoredFeedback,
+    now: datetime,
+    rules: CustomerRules,
+    detail: str = "abusive contact",
 ) -> CustomerAlert:
     cues = tuple(c for c in ev.cues if c in rules.abuse_cues)
     reach = rules.reach.of(ev.channel.value, ev.public)
@@ -375,7 +377,7 @@ def _abuse_alert(
                 event_ids=(ev.event_id,),
                 channels=(ev.channel,),
                 drivers=cues + _drivers(ev),
-                detail="abusive contact",
+                detail=detail,
                 snippet=_snippet(ev, rules),
             ),
         ),
@@ -390,6 +392,31 @@ def _abuse_alert(
         event_time=ev.event_time,
         emitted_at=now,
     )
+
+
+def _recently_abusive(state: CustomerState, t: float, rules: CustomerRules) -> bool:
+    last = state.abuse_last_t
+    return (
+        not rules.abuse_counts_for_winback and last is not None and abs(t - last) <= rules.abusive_customer_days * DAY
+    )
+
+
+def _abuse_path(
+    cid: str,
+    state: CustomerState,
+    ev: ScoredFeedback,
+    now: datetime,
+    rules: CustomerRules,
+    out: Outcome,
+    detail: str,
+) -> None:
+    """One abuse alert per customer per abuse cooldown; further abusive contacts are only counted."""
+    now_t = _ts(now)
+    last = state.abuse_alert_t
+    if last is None or now_t - last >= rules.abuse_cooldown_hours * 3600:
+        state.abuse_alerts += 1
+        state.abuse_alert_t = now_t
+        out.alerts.append(_abuse_alert(cid, state, ev, now, rules, detail))
 
 
 def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules, now: datetime) -> Outcome:
@@ -436,15 +463,18 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
         out.hostile = HostileContact(ev.agent_id, cid, ev.event_id, t, ev.duration_s or 0.0)
     if abuse and not rules.abuse_counts_for_winback:
         state.abuse_count += 1
-        last = state.abuse_alert_t
-        if last is None or now_t - last >= rules.abuse_cooldown_hours * 3600:
-            state.abuse_alerts += 1
-            state.abuse_alert_t = now_t
-            out.alerts.append(_abuse_alert(cid, state, ev, now, rules))
+        state.abuse_last_t = max(state.abuse_last_t or t, t)
+        _abuse_path(cid, state, ev, now, rules, out, "abusive contact")
         return out
 
     reasons = _reasons(state, ev, score, flags, rules)
     ep = state.episode
+    if reasons and _recently_abusive(state, t, rules) and (ep is None or not ep.is_open()):
+        # Not rewarded: a complaint from a customer who abused staff recently stays on the abuse path
+        # (a person still reads it there), instead of triggering a win-back offer.
+        detail = "complaint from a recently abusive customer: " + ", ".join(r.rule for r in reasons)
+        _abuse_path(cid, state, ev, now, rules, out, detail)
+        return out
     if reasons:
         public = ev.public or rules.public_threat_cue in ev.cues
         reach = rules.reach.of(ev.channel.value, public)
@@ -458,9 +488,7 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             if score is not None:
                 ep.before = score if ep.before is None else min(ep.before, score)
             kind = AlertKind.UPDATED
-        elif (
-            ep is not None and ep.closed_at is not None and now_t - ep.closed_at < rules.cooldown_hours * 3600
-        ):
+        elif ep is not None and ep.closed_at is not None and now_t - ep.closed_at < rules.cooldown_hours * 3600:
             # Cooldown: the same customer complaining again soon after closing re-opens the same alert.
             ep.reasons = _merge_reasons(ep.reasons, reasons)
             ep.version += 1
@@ -499,11 +527,7 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             ep.after, ep.recovered, ep.version, ep.trigger_event_id = score, True, ep.version + 1, ev.event_id
             out.closed_by = "recovery"
             out.alerts.append(build_alert(cid, state, AlertKind.RECOVERED, ev.event_time, now, rules))
-        elif (
-            not ep.recovered
-            and ep.closed_at is not None
-            and now_t - ep.closed_at <= rules.recovery_window_days * DAY
-        ):
+        elif not ep.recovered and ep.closed_at is not None and now_t - ep.closed_at <= rules.recovery_window_days * DAY:
             ep.after, ep.recovered, ep.version, ep.trigger_event_id = score, True, ep.version + 1, ev.event_id
             out.alerts.append(build_alert(cid, state, AlertKind.RECOVERED, ev.event_time, now, rules))
     return out

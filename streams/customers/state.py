@@ -88,6 +88,7 @@ class CustomerState:
     abuse_count: int = 0
     abuse_alerts: int = 0
     abuse_alert_t: float | None = None
+    abuse_last_t: float | None = None  # event time of the last abusive contact
 
     def seen(self, event_id: str) -> bool:
         return any(c.event_id == event_id for c in self.recent)
@@ -103,7 +104,7 @@ class CustomerState:
             "s": [self.last_satisfaction, self.last_t],
             "cv": [self.value, self.segment],
             "e": self.episodes,
-            "a": [self.abuse_count, self.abuse_alerts, self.abuse_alert_t],
+            "a": [self.abuse_count, self.abuse_alerts, self.abuse_alert_t, self.abuse_last_t],
         }
         if ep is not None:
             d["ep"] = {k: getattr(ep, k) for k in Episode.__slots__}
@@ -133,6 +134,7 @@ class CustomerState:
             abuse_count=d["a"][0],
             abuse_alerts=d["a"][1],
             abuse_alert_t=d["a"][2],
+            abuse_last_t=d["a"][3] if len(d["a"]) > 3 else None,
         )
 
 

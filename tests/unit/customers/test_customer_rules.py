@@ -136,9 +136,7 @@ def test_replayed_event_is_a_no_op() -> None:
 
 def test_positive_contact_recovers_and_measures_recovery_and_time_to_close() -> None:
     state, _ = feed([scored("c1", "e1", T0, -0.8)])
-    out = process_event(
-        state, scored("c1", "e2", T0 + timedelta(hours=3), 0.7), RULES, T0 + timedelta(hours=3)
-    )
+    out = process_event(state, scored("c1", "e2", T0 + timedelta(hours=3), 0.7), RULES, T0 + timedelta(hours=3))
     [a] = out.alerts
     assert a.kind is AlertKind.RECOVERED and a.status is AlertStatus.CLOSED
     assert a.sentiment_before == -0.8 and a.sentiment_after == 0.7 and a.recovery == pytest.approx(1.5)
@@ -169,21 +167,15 @@ def test_followup_acknowledge_then_complete_closes_the_loop() -> None:
     # A closed alert ignores timers: no warning or breach after the loop was closed.
     assert tick("c1", done.state, RULES, T0 + timedelta(hours=11)).alerts == []
     # A positive contact after a closed loop still measures recovery, once.
-    rec = process_event(
-        done.state, scored("c1", "e9", T0 + timedelta(days=2), 0.6), RULES, T0 + timedelta(days=2)
-    )
-    assert [a.kind for a in rec.alerts] == [AlertKind.RECOVERED] and rec.alerts[0].recovery == pytest.approx(
-        1.4
-    )
+    rec = process_event(done.state, scored("c1", "e9", T0 + timedelta(days=2), 0.6), RULES, T0 + timedelta(days=2))
+    assert [a.kind for a in rec.alerts] == [AlertKind.RECOVERED] and rec.alerts[0].recovery == pytest.approx(1.4)
 
 
 def test_followup_for_an_unknown_alert_is_ignored() -> None:
     state, _ = feed([scored("c1", "e1", T0, -0.8)])
     out = apply_followup(
         state,
-        FollowupEvent(
-            event_id="f1", customer_id="c1", alert_id="other", owner="x", kind="followup.completed", at=T0
-        ),
+        FollowupEvent(event_id="f1", customer_id="c1", alert_id="other", owner="x", kind="followup.completed", at=T0),
         RULES,
         T0,
     )
@@ -224,9 +216,7 @@ def test_cooldown_reopens_the_same_alert_then_a_new_episode_after_it() -> None:
         RULES,
         T0 + timedelta(hours=1),
     ).state
-    soon = process_event(
-        closed, scored("c1", "e2", T0 + timedelta(hours=5), -0.9), RULES, T0 + timedelta(hours=5)
-    )
+    soon = process_event(closed, scored("c1", "e2", T0 + timedelta(hours=5), -0.9), RULES, T0 + timedelta(hours=5))
     [re] = soon.alerts
     assert re.alert_id == opened.alert_id and re.kind is AlertKind.UPDATED and re.status is AlertStatus.OPEN
     assert re.due_by == T0 + timedelta(hours=15)
@@ -292,3 +282,18 @@ def test_snippets_can_be_disabled() -> None:
     assert a.reasons[0].snippet is None
     _, [b] = feed([scored("c1", "e1", T0, -0.9, text="y" * 500)])
     assert b.reasons[0].snippet is not None and len(b.reasons[0].snippet) == RULES.snippet_chars
+
+
+def test_complaint_soon_after_abuse_stays_on_the_abuse_path() -> None:
+    rude = scored("c1", "e1", T0, -0.9, cues=("abuse",))
+    complaint = scored("c1", "e2", T0 + timedelta(days=2), -0.9, text="Parcel never came")
+    state, alerts = feed([rude, complaint])
+    assert [a.kind for a in alerts] == [AlertKind.ABUSE, AlertKind.ABUSE]
+    assert "recently abusive" in alerts[1].reasons[0].detail and state.episode is None
+    # Long after the abuse the same complaint is a win-back case again.
+    later = scored("c1", "e3", T0 + timedelta(days=40), -0.9)
+    _, more = feed([later], state=state)
+    assert [a.kind for a in more] == [AlertKind.OPENED]
+    # ... and the window is a setting (0 = off).
+    _, off = feed([rude, complaint], CustomerRules(abusive_customer_days=0))
+    assert [a.kind for a in off] == [AlertKind.ABUSE, AlertKind.OPENED]

@@ -61,9 +61,7 @@ def test_due_entry_only_for_open_alerts_with_pending_deadlines() -> None:
 
 def test_rules_from_env_and_yaml_and_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     yml = tmp_path / "rules.yaml"
-    yml.write_text(
-        "very_negative_threshold: -0.7\nreach:\n  public: 250\nenabled_rules: [threat, very_negative]\n"
-    )
+    yml.write_text("very_negative_threshold: -0.7\nreach:\n  public: 250\nenabled_rules: [threat, very_negative]\n")
     monkeypatch.setenv("RIPPLE_CUSTOMERS_CONFIG", str(yml))
     monkeypatch.setenv("RIPPLE_CUSTOMERS_SLA_HOURS", "4")
     r = CustomerRules()
@@ -130,9 +128,7 @@ def test_send_followup_keys_by_customer() -> None:
         def send(self, topic: str, key: bytes, value: bytes) -> None:
             sent.append((topic, key, value))
 
-    ev = FollowupEvent(
-        event_id="f1", customer_id="c9", alert_id="a", kind="followup.acknowledged", owner="o", at=T0
-    )
+    ev = FollowupEvent(event_id="f1", customer_id="c9", alert_id="a", kind="followup.acknowledged", owner="o", at=T0)
     send_followup(Recorder(), ev)
     assert sent == [("feedback.followups.v1", b"c9", ev.to_json())]
 
