@@ -50,7 +50,7 @@ class Reach(BaseModel):
 
 
 class CustomerRules(BaseSettings):
-    """Everything the customers stage decides with; see README 'Customers at risk' for the meaning."""
+    """Everything the customers stage decides with; see streams/customers/README.md for the meaning."""
 
     model_config = SettingsConfigDict(
         env_prefix="RIPPLE_CUSTOMERS_", env_nested_delimiter="__", extra="ignore", frozen=True
