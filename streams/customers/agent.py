@@ -78,7 +78,8 @@ def _save(key: bytes, out: Outcome) -> None:
     metrics.STATE_BYTES.observe(len(data))
     entry = due_entry(out.state)
     if entry is None:
-        if key in due_table:
+        # A customer who never had an alert cannot be in the due table: skip the lookup (hot path).
+        if out.state.episode is not None and key in due_table:
             del due_table[key]
     elif due_table.get(key) != entry:
         due_table[key] = entry
