@@ -187,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     with TansuBroker(log_path=tmp / "tansu.log") as broker:
         create_topics(broker.bootstrap, [*topics.ALL, "bench.baseline"], args.partitions)
         env = {k: v for k, v in os.environ.items() if not k.startswith("RIPPLE_")}
+        # faust picks its event loop when ``faust`` is first imported, from -L in sys.argv or FAUST_LOOP;
+        # streams.app sets ``-L uvloop`` in sys.argv only after importing faust, so set it here.
+        env["FAUST_LOOP"] = "uvloop"
         # Log level info, not warn: at warn and above faust installs its terminal spinner handler and
         # sets the root logger to DEBUG, so every debug call in faust/aiokafka builds a record (~12% CPU).
         env.update(
