@@ -247,7 +247,8 @@ def _reasons(
                     snippet=snippet,
                 )
             )
-    if "broken_promise" in on:
+    # A "promise" mentioned in a clearly positive contact ("earlier than promised") is a promise kept.
+    if "broken_promise" in on and not flags & POSITIVE:
         marks = [m for m in rules.broken_promise_markers if m in ev.cues or m in ev.aspects]
         if marks:
             out.append(

@@ -89,6 +89,11 @@ def test_broken_promise_by_cue_or_aspect() -> None:
     assert "promise" in a.recommended_action
 
 
+def test_a_promise_in_a_clearly_positive_contact_is_a_promise_kept() -> None:
+    ev = scored("c1", "e1", T0, 0.8, text="Delivered a day earlier than promised!", cues=("broken_promise",))
+    assert feed([ev])[1] == []
+
+
 def test_abusive_contact_goes_to_the_abuse_path_not_win_back() -> None:
     ev = scored("c1", "e1", T0, -0.9, cues=("abuse",), agent_id="ag1", duration_s=700.0)
     out = process_event(CustomerState(), ev, RULES, T0)
