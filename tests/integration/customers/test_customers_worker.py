@@ -23,6 +23,8 @@ from streams.customers.journeys import scored
 
 pytestmark = pytest.mark.integration
 
+ON_TIME_S = 0.2 + 1.5 + 1.3  # timer interval + Tansu's held fetch + produce/consume slack on a busy box
+
 
 class Alerts:
     """Reads alerts.customer.v1 from the beginning (no consumer group) and keeps everything seen."""
@@ -128,8 +130,11 @@ def test_sla_warning_and_breach_fire_on_time_without_further_events(
         warn = alerts.wait_for(is_("late", AlertKind.SLA_WARNING), "SLA warning", timeout=30)
         breach = alerts.wait_for(is_("late", AlertKind.SLA_BREACH), "SLA breach", timeout=30)
         assert warn.warn_at is not None and breach.due_by is not None
-        assert 0 <= (warn.emitted_at - warn.warn_at).total_seconds() < 2.5
-        assert 0 <= (breach.emitted_at - breach.due_by).total_seconds() < 2.5
+        # On time: one timer interval plus one hop through the broker. Tansu holds a fetch for up to
+        # faust's 1.5 s fetch wait before it hands over the tick, hence the bound (Kafka answers at once).
+        late_warn = (warn.emitted_at - warn.warn_at).total_seconds()
+        late_breach = (breach.emitted_at - breach.due_by).total_seconds()
+        assert 0 <= late_warn < ON_TIME_S and 0 <= late_breach < ON_TIME_S, (late_warn, late_breach)
         assert (breach.due_by - warn.warn_at) == timedelta(seconds=2)
         assert warn.alert_id == breach.alert_id and breach.version == warn.version + 1
         # Give the closed alert's deadline time to pass too: it must stay quiet.
