@@ -18,10 +18,10 @@ from streams.faust_compat import prepare
 settings = get_settings()
 prepare(settings.fetch_max_wait_ms)
 
-import faust  # noqa: E402 - after prepare(): faust chooses its event loop at import
+import faust  # after prepare(): faust chooses its event loop at import
 
-from streams import metrics  # noqa: E402
-from streams.scoring import Failure, process_raw  # noqa: E402
+from streams import metrics
+from streams.scoring import Failure, process_raw
 (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
 
 app = faust.App(
@@ -81,7 +81,7 @@ async def score(stream: AsyncIterable[Any]) -> None:
 
 # Further agents live in their own modules and register on ``app`` when imported here.
 # --- agents: customers (issue 5) ---
-import streams.customers.agent  # noqa: E402, F401
+import streams.customers.agent
 # --- agents: windows and spikes (issue 6) ---
 
 

@@ -31,5 +31,5 @@ def prepare(fetch_max_wait_ms: int) -> None:
             kwargs["fetch_max_wait_ms"] = fetch_max_wait_ms
         original(self, *args, **kwargs)
 
-    aiokafka.AIOKafkaConsumer.__init__ = init  # type: ignore[method-assign]
-    aiokafka.AIOKafkaConsumer._ripple_fetch_wait = fetch_max_wait_ms  # type: ignore[attr-defined]
+    aiokafka.AIOKafkaConsumer.__init__ = init
+    aiokafka.AIOKafkaConsumer._ripple_fetch_wait = fetch_max_wait_ms
