@@ -83,7 +83,7 @@ async def score(stream: AsyncIterable[Any]) -> None:
 # --- agents: customers (issue 5) ---
 import streams.customers.agent
 # --- agents: windows and spikes (issue 6) ---
-import streams.windows.agent  # noqa: E402, F401
+import streams.windows.agent
 
 
 def main(argv: list[str] | None = None) -> None:
