@@ -3,8 +3,9 @@
 State: every window a partition touched is persisted, as a whole, in the faust table
 ``windows-state`` (changelog-backed; key ``"<partition>|<window start>"``, written to the changelog
 partition of its source partition), so a restarted worker recovers its windows, including the
-event ids already counted, and re-emits them with the same versions. Spike-detector baselines are
-in memory only: after a restart they warm up again (documented limitation).
+event ids already counted, and re-emits them with the same versions. The spike detector (baselines,
+seasonal profiles, firing spikes) is persisted the same way in ``spike-detector`` after every window
+close, so a spike firing at a crash still gets its ``resolved`` event.
 
 The aggregates are global per window: run the windows stage with all partitions of
 ``feedback.scored.v1`` on one worker (the default deployment). With several workers each would
@@ -48,6 +49,10 @@ def _out_topic(name: str) -> Any:
 aggregates_topic = _out_topic(topics.AGGREGATES)
 spikes_topic = _out_topic(topics.SPIKE_ALERTS)
 state_table = app.Table("windows-state", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+detector_table = app.Table("spike-detector", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+DETECTOR_PARTITION = 0
+"""The detector is global: its state lives in changelog partition 0 (held with the rest by the one
+worker that runs the windows stage)."""
 
 
 class _Runtime:
@@ -72,6 +77,9 @@ def _reload() -> None:
         part, _, start = bytes(key).decode().partition("|")
         if int(part) in assigned and (int(part), int(start)) not in store.windows:
             store.restore(int(part), Window.loads(bytes(value)), now)
+    if DETECTOR_PARTITION in assigned and not detector.series:
+        detector.restore({bytes(k).decode(): bytes(v) for k, v in detector_table.data.items()})
+        _update_spike_gauges()
     _Runtime.needs_reload = False
 
 
@@ -85,6 +93,15 @@ def _persist() -> None:
         key, value = _state_key(partition, start), win.dumps()
         state_table.data[key] = value
         state_table.send_changelog(partition, key, value)
+
+
+def _persist_detector() -> None:
+    """Baselines, profiles and firing spikes survive a restart (written after each window close)."""
+    for name, value in detector.dump().items():
+        key = name.encode()
+        if detector_table.data.get(key) != value:
+            detector_table.data[key] = value
+            detector_table.send_changelog(DETECTOR_PARTITION, key, value)
 
 
 def _count(sf: ScoredFeedback, outcome: Outcome) -> None:
@@ -178,6 +195,7 @@ async def close_windows() -> None:
         metrics.AGGREGATES.labels("correction" if row.counts.late else "window").inc()
     if closed:
         _update_spike_gauges()
+        _persist_detector()
     for partition, start in store.expire(now):
         key = _state_key(partition, start)
         state_table.data.pop(key, None)

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
+import orjson
+
 from streams.windows.windows import ALL, ClosedWindow, SeriesKey
 
 
@@ -165,6 +167,36 @@ class SeriesState:
     cooldown_until: int = -1
     last_ratio: float = 0.0
 
+    def dumps(self) -> bytes:
+        """Everything the detector knows about the series, for the faust table (restart recovery)."""
+        f = self.firing
+        return orjson.dumps({
+            "level": self.level, "windows": self.windows,
+            "hod": [[k, b.estimate, b.visits] for k, b in sorted(self.hod.items())],
+            "how": [[k, b.estimate, b.visits] for k, b in sorted(self.how.items())],
+            "hour": self.hour, "hour_values": self.hour_values,
+            "ratio": [self.ratio_num, self.ratio_den, self.ratio_n],
+            "recent": [list(r) for r in self.recent],
+            "firing": None if f is None else [f.spike_id, list(f.series), f.state.value, f.severity.value,
+                                              f.window_start, f.started_at, f.resolved_at, f.observed,
+                                              f.expected, f.p_value, f.span_windows],
+            "streak": self.normal_streak, "cooldown_until": self.cooldown_until, "last_ratio": self.last_ratio,
+        })
+
+    @classmethod
+    def loads(cls, data: bytes) -> SeriesState:
+        o = orjson.loads(data)
+        f = o["firing"]
+        firing = None if f is None else SpikeEvent(f[0], (f[1][0], f[1][1], f[1][2]), SpikeState(f[2]),
+                                                   Severity(f[3]), *f[4:])
+        return cls(level=o["level"], windows=o["windows"],
+                   hod={int(k): _Bucket(e, v) for k, e, v in o["hod"]},
+                   how={int(k): _Bucket(e, v) for k, e, v in o["how"]},
+                   hour=o["hour"], hour_values=list(o["hour_values"]),
+                   ratio_num=o["ratio"][0], ratio_den=o["ratio"][1], ratio_n=o["ratio"][2],
+                   recent=deque((int(a), float(b)) for a, b in o["recent"]), firing=firing,
+                   normal_streak=o["streak"], cooldown_until=o["cooldown_until"], last_ratio=o["last_ratio"])
+
 
 def _hour_buckets(ts: int) -> tuple[int, int, int]:
     """(epoch hour, hour of day, hour of week with Monday 00:00 = 0) in UTC."""
@@ -182,6 +214,22 @@ class SpikeDetector:
         self._n_eff = (2 - self._level_alpha) / self._level_alpha  # effective samples of the EWMA
         self._ratio_alpha = 1 - 0.5 ** (1 / self.config.ratio_halflife)
         self.last_window: int | None = None
+
+    def dump(self) -> dict[str, bytes]:
+        """The whole detector as key -> bytes (``"meta"`` and one ``"s|channel|aspect|language"`` per series)."""
+        out = {"meta": orjson.dumps({"last_window": self.last_window})}
+        for key, st in self.series.items():
+            out["s|" + "|".join(key)] = st.dumps()
+        return out
+
+    def restore(self, items: dict[str, bytes]) -> None:
+        """Load what ``dump`` produced (after a restart); windows up to ``last_window`` are not judged again."""
+        for name, data in items.items():
+            if name == "meta":
+                self.last_window = orjson.loads(data)["last_window"]
+            elif name.startswith("s|"):
+                ch, asp, lang = name[2:].split("|", 2)
+                self.series[(ch, asp, lang)] = SeriesState.loads(data)
 
     def firing(self) -> dict[SeriesKey, SpikeEvent]:
         return {k: s.firing for k, s in self.series.items() if s.firing is not None}
