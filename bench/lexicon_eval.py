@@ -1,0 +1,99 @@
+"""Per-language macro-F1 and confusion matrix of the ripple-lexicon scorers on tests/data/dev, plus throughput.
+
+Held-out split: ids whose number ends in 2, 5 or 8 (~30%) were not looked at while tuning the lexicons
+and rules; F1 is printed on all items, on the development part and on the held-out part.
+Throughput is measured against a baseline in the same run: plain tokenisation (regex split) of the same
+texts, the cheapest thing any scorer must do.
+
+    /work/main/.venv/bin/python bench/lexicon_eval.py [--errors] [--lang ru] [--seconds 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from streams.scoring.lexicon import SUPPORTED, score_text  # noqa: E402
+
+DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
+LABELS = ("negative", "neutral", "positive")
+
+
+def label(c: float) -> str:
+    return "positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral"
+
+
+def held_out(item_id: str) -> bool:
+    return int(item_id.rsplit("-", 1)[1]) % 10 in (2, 5, 8)
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    f1s = []
+    for lab in LABELS:
+        tp = sum(1 for g, p in pairs if g == lab and p == lab)
+        fp = sum(1 for g, p in pairs if g != lab and p == lab)
+        fn = sum(1 for g, p in pairs if g == lab and p != lab)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+    return sum(f1s) / len(f1s)
+
+
+def throughput(lang: str, texts: list[str], seconds: float) -> tuple[float, float]:
+    tok = re.compile(r"\w+")
+
+    def run(fn: object, budget: float) -> float:
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < budget:
+            for t in texts:
+                fn(t)  # type: ignore[operator]
+            n += len(texts)
+        return n / (time.perf_counter() - t0)
+
+    score_text(lang, texts[0])  # warm the data load (once per process) out of the measurement
+    return run(lambda t: score_text(lang, t), seconds), run(tok.findall, seconds / 2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lang", action="append")
+    ap.add_argument("--errors", action="store_true", help="print misclassified development items")
+    ap.add_argument("--heldout-errors", action="store_true", help="also print held-out misclassifications")
+    ap.add_argument("--seconds", type=float, default=1.0)
+    args = ap.parse_args()
+    langs = args.lang or sorted(SUPPORTED)
+    print(f"{'lang':4} {'n':>4} {'F1 all':>7} {'F1 dev':>7} {'F1 held':>8} {'texts/s':>9} {'tokenise/s':>11} {'ratio':>6}")
+    details = []
+    for lang in langs:
+        items = [json.loads(x) for x in (DEV / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines() if x]
+        rows = []
+        for it in items:
+            s = score_text(lang, it["text"])
+            assert s is not None
+            rows.append((it, s, label(s.compound)))
+        allp = [(it["sentiment"], p) for it, _, p in rows]
+        devp = [(it["sentiment"], p) for it, _, p in rows if not held_out(it["id"])]
+        hop = [(it["sentiment"], p) for it, _, p in rows if held_out(it["id"])]
+        tps, base = throughput(lang, [it["text"] for it in items], args.seconds)
+        print(f"{lang:4} {len(items):4d} {macro_f1(allp):7.3f} {macro_f1(devp):7.3f} {macro_f1(hop):8.3f}"
+              f" {tps:9.0f} {base:11.0f} {tps / base:6.3f}")
+        details.append((lang, rows, allp))
+    for lang, rows, allp in details:
+        print(f"\n{lang} confusion (rows gold, cols predicted): {'  '.join(f'{x[:3]:>4}' for x in LABELS)}")
+        for g in LABELS:
+            print(f"  {g:9}" + "".join(f"{sum(1 for a, p in allp if a == g and p == q):6d}" for q in LABELS))
+        if args.errors or args.heldout_errors:
+            for it, s, p in rows:
+                if p != it["sentiment"] and (args.heldout_errors or not held_out(it["id"])):
+                    print(f"  {it['id']} gold={it['sentiment'][:3]} got={p[:3]} {s.compound:+.3f} {it['text'][:110]}"
+                          f"  {list(s.drivers)[:6]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,482 @@
+"""A VADER-style lexicon-and-rules sentiment scorer, parameterised by per-language data files.
+
+vaderSentiment (Hutto & Gilbert 2014) is English-only: it returns 0.0 for Greek, Russian, Armenian and
+Tamil, so an English-only pipeline calls every such complaint "neutral". This engine keeps VADER's
+arithmetic (valences on a -4..+4 scale, booster +-0.293 with distance damping, ALL-CAPS +0.733, negation
+x -0.74, "but" weighting 0.5 before / 1.5 after, "!" +0.292 each up to 4, "??" emphasis, and the
+compound x/sqrt(x*x+15)) and adds what these languages need:
+
+* matching over Snowball stems (PyStemmer), exact forms and declared prefixes, so inflected forms match;
+* negation that is not a separate preceding word: Russian "не"-glued adjectives ("неплохо"), Armenian
+  "չ"-prefixed verbs and post-posed "չէ/չեմ" ("վատ չէ"), Tamil negation fused as a suffix
+  ("மோசமில்லை", "வரவில்லை") or post-posed ("நல்லா இல்லை", "வாங்க மாட்டேன்");
+* a customer-service rule for negated events ("didn't arrive", "δεν απαντάει"): mildly negative;
+* long waits ("10 days", "три недели") as complaint evidence, and a sarcasm hint (praise interjections
+  next to complaint evidence), exposed as the driver "rule:sarcasm?" and resolved toward the complaint.
+
+Everything per token is resolved once and cached (``functools.lru_cache``); scoring a text allocates only
+small per-call lists, so a short text costs tens of microseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import Stemmer
+
+DATA = Path(__file__).with_name("data")
+
+B_INCR = 0.293  # VADER's booster increment
+C_INCR = 0.733  # VADER's ALL-CAPS increment
+N_SCALAR = -0.74  # VADER's negation scalar
+ALPHA = 15.0  # VADER's compound normalisation constant
+NEG_WINDOW = 3  # VADER looks back three tokens for negators and boosters
+UNMET = -0.6  # valence of a negated event ("didn't arrive") in customer feedback
+LONG_WAIT = -1.5  # valence of a complaint-length wait ("ten days")
+SARCASM_FLIP = -0.75  # praise read as irony keeps most of its strength, with the sign turned
+
+_STEMMER_NAMES = {"el": "greek", "ru": "russian", "hy": "armenian", "ta": "tamil"}
+
+# Letters including combining marks: Python's \w misses Tamil vowel signs and Greek/Cyrillic accents.
+_WORD = r"(?:[^\W_]|[\u0B82-\u0BFF\u0300-\u036F\u0483-\u0489])+"
+_TOKEN = re.compile(rf"{_WORD}|[!?]|[.,;:…]+|[—–]|\S", re.UNICODE)
+_SCRIPT_RUN = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]+")
+_CAMEL = re.compile(r"(?<=[a-zα-ωάέήίόύώϊϋΐΰςа-яёա-ֆ])(?=[A-ZΑ-ΩΆΈΉΊΌΎΏА-ЯЁԱ-Ֆ])")
+_HY_STRIP = str.maketrans({"\u055e": "", "\u055c": "!", "\u055b": "", "\u055a": "'", "\u0589": ".",
+                           "\u055d": ",", "\u0587": "եւ"})
+_SENT_END = frozenset(".!?…;")
+_SARCASM_EMOJI = frozenset("🐌🙃🙄🤦")
+
+
+class Info(NamedTuple):
+    """What one normalised token means to the scorer (resolved once, cached)."""
+
+    key: str  # stem-or-form used for phrase matching
+    valence: float  # 0.0 when not a sentiment word
+    negated: bool  # negation fused into the token itself (ta suffix, ru "не-", hy "չ-")
+    negator: bool  # negates the following words (within NEG_WINDOW)
+    event: bool  # a verbal negator ("δεν", "не"): before a word without valence it marks an unmet event
+    postnegator: bool  # negates the preceding word ("վատ չէ", "நல்லா இல்லை")
+    boost: float  # booster (+) or dampener (-) scalar
+    contrast: bool  # "but"-like
+    praise: bool  # praise interjection that turns ironic next to complaint evidence
+    number: int  # cardinal value, 0 if none
+    unit: str  # "day" | "week" | "month" | "hour" | "minute" | ""
+
+
+_EMPTY = Info("", 0.0, False, False, False, False, 0.0, False, False, 0, "")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """One language's data: valences plus rule word lists (see data/README.md for the file formats)."""
+
+    lang: str
+    exact: dict[str, float]
+    stems: dict[str, float]
+    prefixes: dict[str, float]
+    phrases: dict[str, tuple[tuple[tuple[str, ...], float, str], ...]]
+    negators: frozenset[str]
+    eventnegators: frozenset[str]
+    postnegators: frozenset[str]
+    negprefixes: tuple[str, ...]
+    negsuffixes: tuple[str, ...]
+    negprefix_events: bool  # a negation prefix on a word without valence still marks a negated event
+    negexcept: tuple[str, ...]  # words that merely start like the negation prefix ("չափ" = size)
+    boosters: dict[str, float]
+    contrast: frozenset[str]
+    praise: frozenset[str]
+    numbers: dict[str, int]
+    units: dict[str, str]
+    min_prefix: int
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        rows.append([c.strip() for c in line.split("\t")])
+    return rows
+
+
+@lru_cache(maxsize=1 << 16)
+def fold(lang: str, word: str) -> str:
+    """Case- and accent-fold one word the way lexicon entries are folded."""
+    w = word.lower()
+    if lang == "el":
+        w = "".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c))
+        w = w.replace("ς", "σ")
+    elif lang == "ru":
+        w = w.replace("ё", "е")
+    elif lang == "hy":
+        w = w.translate(_HY_STRIP)
+    return w
+
+
+def load(lang: str, data_dir: Path = DATA) -> Lexicon:
+    """Parse ``<lang>.tsv`` (term, valence) and ``<lang>.rules.tsv`` (kind, term[, value])."""
+    stem = Stemmer.Stemmer(_STEMMER_NAMES[lang]).stemWord if lang in _STEMMER_NAMES else (lambda w: w)
+    exact: dict[str, float] = {}
+    stems: dict[str, float] = {}
+    prefixes: dict[str, float] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
+    for row in _read_rows(data_dir / f"{lang}.tsv"):
+        term, val = row[0], float(row[1])
+        words = [fold(lang, w) for w in term.split()]
+        if len(words) > 1:
+            keys = tuple(_phrase_key(stem, w) for w in words)
+            phrases.setdefault(keys[0], []).append((keys, val, term))
+        elif words[0].endswith("*"):
+            prefixes[words[0][:-1]] = val
+        else:
+            exact[words[0]] = val
+            s = stem(words[0])
+            if len(s) >= 3:
+                stems.setdefault(s, val)
+    rules: dict[str, list[list[str]]] = {}
+    for row in _read_rows(data_dir / f"{lang}.rules.tsv"):
+        rules.setdefault(row[0], []).append(row[1:])
+
+    def words_of(kind: str) -> frozenset[str]:
+        return frozenset(fold(lang, r[0]) for r in rules.get(kind, []))
+
+    ordered = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()}
+    return Lexicon(
+        lang=lang,
+        exact=exact,
+        stems=stems,
+        prefixes=prefixes,
+        phrases=ordered,
+        negators=words_of("negator") | words_of("eventnegator"),
+        eventnegators=words_of("eventnegator"),
+        postnegators=words_of("postnegator"),
+        negprefixes=tuple(fold(lang, r[0]) for r in rules.get("negprefix", [])),
+        negsuffixes=tuple(sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)),
+        negprefix_events=any(len(r) > 1 and r[1] == "event" for r in rules.get("negprefix", [])),
+        negexcept=tuple(fold(lang, r[0]) for r in rules.get("negexcept", [])),
+        boosters={fold(lang, r[0]): float(r[1]) * B_INCR for r in rules.get("booster", [])},
+        contrast=words_of("contrast"),
+        praise=words_of("praise"),
+        numbers={fold(lang, r[0]): int(r[1]) for r in rules.get("number", [])},
+        units={fold(lang, r[0]): r[1] for r in rules.get("unit", [])},
+        min_prefix=int(rules.get("min_prefix", [["3"]])[0][0]),
+    )
+
+
+def _phrase_key(stem: Callable[[str], str], w: str) -> str:
+    s = stem(w)
+    return s if len(s) >= 2 else w
+
+
+def load_emoji(data_dir: Path = DATA) -> dict[str, float]:
+    return {r[0]: float(r[1]) for r in _read_rows(data_dir / "emoji.tsv")}
+
+
+class Scored(NamedTuple):
+    compound: float
+    drivers: tuple[str, ...]
+
+
+class Scorer:
+    """Score texts of one language; construct once, reuse (all caches live on the instance)."""
+
+    def __init__(self, lex: Lexicon, emoji: dict[str, float]) -> None:
+        self.lex = lex
+        self.emoji = emoji
+        self._stem = Stemmer.Stemmer(_STEMMER_NAMES[lex.lang]).stemWord
+        self._praise_keys = frozenset(_phrase_key(self._stem, p) for p in lex.praise)
+        self.info = lru_cache(maxsize=1 << 16)(self._resolve)
+
+    # ---- per-token resolution (cached) -------------------------------------------------------------
+    def _valence(self, w: str) -> float:
+        lex = self.lex
+        v = lex.exact.get(w)
+        if v is not None:
+            return v
+        for n in range(len(w), lex.min_prefix - 1, -1):
+            v = lex.prefixes.get(w[:n])
+            if v is not None:
+                return v
+        s = self._stem(w)
+        if len(s) >= 3:
+            v = lex.stems.get(s)
+            if v is not None:
+                return v
+        return 0.0
+
+    def _resolve(self, w: str) -> Info:
+        lex = self.lex
+        key = _phrase_key(self._stem, w)
+        if w in lex.negators:
+            return _EMPTY._replace(key=key, negator=True, event=w in lex.eventnegators)
+        if w in lex.postnegators:
+            return _EMPTY._replace(key=key, postnegator=True)
+        if w in lex.contrast:
+            return _EMPTY._replace(key=key, contrast=True)
+        if w in lex.boosters and w not in lex.exact:
+            return _EMPTY._replace(key=key, boost=lex.boosters[w])
+        if w in lex.numbers:
+            return _EMPTY._replace(key=key, number=lex.numbers[w])
+        if w.isdigit() and len(w) <= 6:
+            return _EMPTY._replace(key=key, number=int(w))
+        unit = lex.units.get(w) or lex.units.get(key, "")
+        praise = w in lex.praise or key in self._praise_keys
+        v, negated = self._fused(w)
+        return Info(key, v, negated, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
+
+    def _fused(self, w: str) -> tuple[float, bool]:
+        """Valence of a word and whether negation is fused into it (suffix or prefix)."""
+        lex = self.lex
+        v = lex.exact.get(w)
+        if v is not None:
+            return v, False
+        # Fused negation suffixes are checked before stemming: Snowball's Tamil stemmer strips "-இல்லை".
+        for suf in lex.negsuffixes:
+            if w.endswith(suf) and len(w) - len(suf) >= 2:
+                return self._tamil_base(w[: -len(suf)], suf), True
+        v = self._valence(w)
+        if v:
+            return v, False
+        for pre in lex.negprefixes:
+            if w.startswith(pre) and len(w) - len(pre) >= 3 and not w.startswith(lex.negexcept):
+                bv = self._valence(w[len(pre):])
+                if bv or lex.negprefix_events:
+                    return bv, True
+        return 0.0, False
+
+    def _tamil_base(self, base: str, suf: str) -> float:
+        """Valence of the word before a fused negation, undoing Tamil sandhi.
+
+        "மோசமில்லை" = "மோசம்" + "இல்லை": the vowel sign "ி" took the place of the virama, so the base
+        gets its virama back; "சுவையில்லை" = "சுவை" + glide "ய்" + "இல்லை", so the glide goes too.
+        """
+        cands = [base]
+        if suf[0] in "\u0bbe\u0bbf\u0bc0\u0bc1\u0bc2\u0bc6\u0bc7\u0bc8\u0bca\u0bcb\u0bcc":
+            cands = [base + "\u0bcd", base]
+            if len(base) > 2 and base[-1] in "யவ":
+                cands.append(base[:-1])
+        if base.endswith("\u0bc7"):  # emphatic "-ஏ": "சுவையே இல்லை"
+            cands.append(base[:-1])
+        for c in cands:
+            v = self._valence(c)
+            if v:
+                return v
+        return 0.0
+
+    # ---- tokenisation --------------------------------------------------------------------------------
+    def tokens(self, text: str) -> list[str]:
+        if self.lex.lang == "hy":
+            text = text.translate(_HY_STRIP)
+        out: list[str] = []
+        for m in _TOKEN.finditer(text):
+            t = m.group()
+            if len(t) > 1 and t[0] not in "!?.,;:…":
+                # glued words: script changes ("Bankingը", "15%-ով") and camel joins ("ΚαλόΑλλά")
+                parts = _SCRIPT_RUN.findall(t)
+                for p in parts:
+                    out.extend(x for x in _CAMEL.split(p) if x)
+            else:
+                out.append(t)
+        return out
+
+    # ---- scoring -------------------------------------------------------------------------------------
+    def score(self, text: str) -> Scored:
+        lex = self.lex
+        lang = lex.lang
+        toks = self.tokens(text)
+        cased = [t for t in toks if t.upper() != t.lower()]
+        all_caps = bool(cased) and all(t.isupper() for t in cased)
+        infos: list[Info | None] = [self.info(fold(lang, t)) if t[0].isalnum() else None for t in toks]
+        # scored items as parallel lists: token position, valence, driver label, praise interjection?
+        pos: list[int] = []
+        val: list[float] = []
+        lab: list[str] = []
+        prs: list[bool] = []
+        n = len(toks)
+        exclaim = qmarks = 0
+        contrast_at = -1
+        long_wait = sarcasm_emoji = False
+        i = 0
+        while i < n:
+            t = toks[i]
+            inf = infos[i]
+            if inf is None:
+                if t == "!":
+                    exclaim += 1
+                elif t == "?":
+                    qmarks += 1
+                else:
+                    c = t[0]
+                    if c in _SARCASM_EMOJI:
+                        sarcasm_emoji = True
+                    ev = self.emoji.get(c)
+                    if ev:
+                        pos.append(i)
+                        val.append(ev)
+                        lab.append(c)
+                        prs.append(False)
+                i += 1
+                continue
+            span, v, label = self._phrase(i, inf, infos)
+            if span == 1:
+                if inf.contrast:
+                    contrast_at = i
+                    i += 1
+                    continue
+                if inf.number:
+                    u = self._unit_after(infos, i)
+                    if u and _is_long(inf.number, u):
+                        long_wait = True
+                    i += 1
+                    continue
+                label = t.lower()
+            if not v:
+                unmet = ""
+                if inf.negated:  # Tamil "வரவில்லை" (did not come), Armenian "չզանգեց" (did not call)
+                    unmet = f"{label}->-"
+                elif inf.event and i + 1 < n:
+                    nxt = infos[i + 1]
+                    if nxt is not None and nxt is not inf and _plain(nxt) and nxt.key not in lex.phrases:
+                        unmet = f"{label} {toks[i + 1].lower()}->-"
+                if unmet:
+                    pos.append(i)
+                    val.append(UNMET)
+                    lab.append(unmet)
+                    prs.append(False)
+                i += 1
+                continue
+            v = self._modify(v, i, toks, infos, all_caps)
+            negated = inf.negated and span == 1
+            if not negated:
+                negated = self._negated_before(i, infos) or self._negated_after(i + span - 1, infos)
+            if negated:
+                v *= N_SCALAR
+                label = f"{label}->{'+' if v > 0 else '-'}" if inf.negated else f"¬{label}->{'+' if v > 0 else '-'}"
+            pos.append(i)
+            val.append(v)
+            lab.append(label)
+            prs.append(inf.praise and not negated and span == 1)
+            i += span
+        rules: list[str] = []
+        if long_wait:
+            pos.append(n)
+            val.append(LONG_WAIT)
+            lab.append("rule:long_wait")
+            prs.append(False)
+        if contrast_at >= 0 and any(p < contrast_at for p in pos):
+            val = [x * (0.5 if p < contrast_at else 1.5) for p, x in zip(pos, val, strict=True)]
+            rules.append("rule:contrast")
+        if self._sarcastic(val, prs, toks, long_wait, sarcasm_emoji, contrast_at):
+            val = [x * SARCASM_FLIP if x > 0 else x for x in val]
+            rules.append("rule:sarcasm?")
+        total = sum(val)
+        if total and exclaim:
+            total += math.copysign(min(exclaim, 4) * 0.292, total)
+        if total and qmarks > 1:
+            total += math.copysign(min(qmarks * 0.18, 0.96), total)
+        compound = total / math.sqrt(total * total + ALPHA) if total else 0.0
+        compound = max(-1.0, min(1.0, compound))
+        order = sorted(range(len(val)), key=lambda k: -abs(val[k]))
+        drivers = rules + [lab[k] for k in order]
+        return Scored(round(compound, 4), tuple(dict.fromkeys(drivers))[:12])
+
+    def _phrase(self, i: int, inf: Info, infos: list[Info | None]) -> tuple[int, float, str]:
+        """Longest lexicon phrase starting at token i, else the token's own valence."""
+        cands = self.lex.phrases.get(inf.key)
+        if cands:
+            n = len(infos)
+            for keys, pv, term in cands:
+                k = len(keys)
+                if i + k <= n:
+                    for j in range(1, k):
+                        nj = infos[i + j]
+                        if nj is None or nj.key != keys[j]:
+                            break
+                    else:
+                        return k, pv, term
+        return 1, inf.valence, ""
+
+    def _unit_after(self, infos: list[Info | None], i: int) -> str:
+        for j in (i + 1, i + 2):
+            if j < len(infos):
+                nxt = infos[j]
+                if nxt is not None and nxt.unit:
+                    return nxt.unit
+        return ""
+
+    def _modify(self, v: float, i: int, toks: list[str], infos: list[Info | None], all_caps: bool) -> float:
+        t = toks[i]
+        if not all_caps and len(t) > 1 and t.isupper():
+            v += math.copysign(C_INCR, v)
+        for d in range(1, NEG_WINDOW + 1):
+            j = i - d
+            if j < 0:
+                break
+            prev = infos[j]
+            if prev is None:
+                break  # punctuation ends the scope, unlike VADER, so "не плохо, а отлично" stays apart
+            if prev.boost:
+                scalar = prev.boost * (1.0, 0.95, 0.9)[d - 1]
+                if not all_caps and toks[j].isupper() and len(toks[j]) > 1:
+                    scalar += math.copysign(C_INCR, prev.boost)
+                v += scalar if v > 0 else -scalar
+        return v
+
+    def _negated_before(self, i: int, infos: list[Info | None]) -> bool:
+        for d in range(1, NEG_WINDOW + 1):
+            j = i - d
+            if j < 0:
+                return False
+            prev = infos[j]
+            if prev is None or prev.contrast:
+                return False
+            if prev.negator:
+                return True
+        return False
+
+    def _negated_after(self, i: int, infos: list[Info | None]) -> bool:
+        j = i + 1
+        if j < len(infos):
+            nxt = infos[j]
+            if nxt is not None and nxt.postnegator:
+                return True
+            if nxt is not None and nxt.negated and not nxt.valence and self.lex.lang == "ta":
+                # Tamil: "சரி செய்யவில்லை" — the negated verb negates the word before it
+                return True
+        return False
+
+    def _sarcastic(self, val: list[float], prs: list[bool], toks: list[str], long_wait: bool,
+                   sarcasm_emoji: bool, contrast_at: int) -> bool:
+        """Praise interjections beside complaint evidence read as irony ("Браво, три недели!").
+
+        A contrast word means mixed feelings rather than irony, so it switches the rule off.
+        """
+        if not any(prs) or contrast_at >= 0:
+            return False
+        neg = sum(x for x in val if x < 0)
+        ellipsis = any(t in ("...", "…", "..") for t in toks[-2:])
+        return long_wait or sarcasm_emoji or neg <= -1.5 or (ellipsis and neg < 0)
+
+
+def _plain(inf: Info) -> bool:
+    """A word with no role of its own (the kind a verbal negator turns into an unmet event)."""
+    return not (inf.valence or inf.negator or inf.postnegator or inf.boost or inf.contrast or inf.number or inf.unit)
+
+
+def _is_long(n: int, unit: str) -> bool:
+    """Waits that customers complain about; shorter ones ("in 5 minutes") are often praise."""
+    return (
+        (unit == "day" and n >= 7)
+        or (unit == "week" and n >= 2)
+        or (unit == "month" and n >= 1)
+        or (unit == "hour" and n >= 2)
+        or (unit == "minute" and n >= 20)
+    )
