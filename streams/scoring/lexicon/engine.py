@@ -62,6 +62,7 @@ class Info(NamedTuple):
     valence: float  # 0.0 when not a sentiment word
     negated: bool  # negation fused into the token itself (ta suffix, ru "не-", hy "չ-")
     negator: bool  # negates the following words (within NEG_WINDOW)
+    nor: bool  # "neither/nor" word: two in one text neutralise what they negate ("ни хорошо, ни плохо")
     event: bool  # a verbal negator ("δεν", "не"): before a word without valence it marks an unmet event
     postnegator: bool  # negates the preceding word ("վատ չէ", "நல்லா இல்லை")
     boost: float  # booster (+) or dampener (-) scalar
@@ -71,7 +72,7 @@ class Info(NamedTuple):
     unit: str  # "day" | "week" | "month" | "hour" | "minute" | ""
 
 
-_EMPTY = Info("", 0.0, False, False, False, False, 0.0, False, False, 0, "")
+_EMPTY = Info("", 0.0, False, False, False, False, False, 0.0, False, False, 0, "")
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Lexicon:
     phrases: dict[str, tuple[tuple[tuple[str, ...], float, str], ...]]
     negators: frozenset[str]
     eventnegators: frozenset[str]
+    nor: frozenset[str]
     postnegators: frozenset[str]
     negprefixes: tuple[str, ...]
     negsuffixes: tuple[str, ...]
@@ -155,8 +157,9 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         stems=stems,
         prefixes=prefixes,
         phrases=ordered,
-        negators=words_of("negator") | words_of("eventnegator"),
+        negators=words_of("negator") | words_of("eventnegator") | words_of("nor"),
         eventnegators=words_of("eventnegator"),
+        nor=words_of("nor"),
         postnegators=words_of("postnegator"),
         negprefixes=tuple(fold(lang, r[0]) for r in rules.get("negprefix", [])),
         negsuffixes=tuple(sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)),
@@ -216,7 +219,7 @@ class Scorer:
         lex = self.lex
         key = _phrase_key(self._stem, w)
         if w in lex.negators:
-            return _EMPTY._replace(key=key, negator=True, event=w in lex.eventnegators)
+            return _EMPTY._replace(key=key, negator=True, event=w in lex.eventnegators, nor=w in lex.nor)
         if w in lex.postnegators:
             return _EMPTY._replace(key=key, postnegator=True)
         if w in lex.contrast:
@@ -230,7 +233,7 @@ class Scorer:
         unit = lex.units.get(w) or lex.units.get(key, "")
         praise = w in lex.praise or key in self._praise_keys
         v, negated = self._fused(w)
-        return Info(key, v, negated, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
+        return Info(key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
 
     def _fused(self, w: str) -> tuple[float, bool]:
         """Valence of a word and whether negation is fused into it (suffix or prefix)."""
@@ -300,7 +303,9 @@ class Scorer:
         val: list[float] = []
         lab: list[str] = []
         prs: list[bool] = []
+        flipped: list[bool] = []  # negative only because a positive word was negated
         n = len(toks)
+        nors = sum(1 for x in infos if x is not None and x.nor)
         exclaim = qmarks = 0
         contrast_at = -1
         long_wait = sarcasm_emoji = False
@@ -323,10 +328,17 @@ class Scorer:
                         val.append(ev)
                         lab.append(c)
                         prs.append(False)
+                        flipped.append(False)
                 i += 1
                 continue
             span, v, label = self._phrase(i, inf, infos)
-            if span == 1:
+            if span > 1:
+                # words inside a phrase ("не работает", "никаких претензий") do not negate what follows
+                for j in range(i, i + span):
+                    nj = infos[j]
+                    if nj is not None and nj.negator:
+                        infos[j] = nj._replace(negator=False, event=False, nor=False)
+            else:
                 if inf.contrast:
                     contrast_at = i
                     i += 1
@@ -351,12 +363,19 @@ class Scorer:
                     val.append(UNMET)
                     lab.append(unmet)
                     prs.append(False)
+                    flipped.append(False)
                 i += 1
                 continue
             v = self._modify(v, i, toks, infos, all_caps)
             negated = inf.negated and span == 1
-            if not negated:
-                negated = self._negated_before(i, infos) or self._negated_after(i + span - 1, infos)
+            by: Info | None = None
+            if not negated and not (span > 1 and inf.negator):  # "никто не отвечает": concord, not a flip
+                by = self._negated_before(i, infos)
+                negated = by is not None or self._negated_after(i + span - 1, infos)
+            if negated and by is not None and by.nor and nors >= 2:
+                i += span  # "ни хорошо, ни плохо": neither-nor cancels, the text is lukewarm
+                continue
+            was_pos = v > 0
             if negated:
                 v *= N_SCALAR
                 label = f"{label}->{'+' if v > 0 else '-'}" if inf.negated else f"¬{label}->{'+' if v > 0 else '-'}"
@@ -364,6 +383,7 @@ class Scorer:
             val.append(v)
             lab.append(label)
             prs.append(inf.praise and not negated and span == 1)
+            flipped.append(negated and was_pos)
             i += span
         rules: list[str] = []
         if long_wait:
@@ -371,10 +391,11 @@ class Scorer:
             val.append(LONG_WAIT)
             lab.append("rule:long_wait")
             prs.append(False)
+            flipped.append(False)
         if contrast_at >= 0 and any(p < contrast_at for p in pos):
             val = [x * (0.5 if p < contrast_at else 1.5) for p, x in zip(pos, val, strict=True)]
             rules.append("rule:contrast")
-        if self._sarcastic(val, prs, toks, long_wait, sarcasm_emoji, contrast_at):
+        if self._sarcastic(val, prs, flipped, toks, long_wait, sarcasm_emoji, contrast_at):
             val = [x * SARCASM_FLIP if x > 0 else x for x in val]
             rules.append("rule:sarcasm?")
         total = sum(val)
@@ -414,7 +435,7 @@ class Scorer:
 
     def _modify(self, v: float, i: int, toks: list[str], infos: list[Info | None], all_caps: bool) -> float:
         t = toks[i]
-        if not all_caps and len(t) > 1 and t.isupper():
+        if not all_caps and len(t) > 2 and t.isupper():  # "OK" is an abbreviation, not shouting
             v += math.copysign(C_INCR, v)
         for d in range(1, NEG_WINDOW + 1):
             j = i - d
@@ -425,22 +446,23 @@ class Scorer:
                 break  # punctuation ends the scope, unlike VADER, so "не плохо, а отлично" stays apart
             if prev.boost:
                 scalar = prev.boost * (1.0, 0.95, 0.9)[d - 1]
-                if not all_caps and toks[j].isupper() and len(toks[j]) > 1:
+                if not all_caps and toks[j].isupper() and len(toks[j]) > 2:
                     scalar += math.copysign(C_INCR, prev.boost)
                 v += scalar if v > 0 else -scalar
         return v
 
-    def _negated_before(self, i: int, infos: list[Info | None]) -> bool:
+    def _negated_before(self, i: int, infos: list[Info | None]) -> Info | None:
+        """The negator within VADER's three-token window before token i, stopping at punctuation."""
         for d in range(1, NEG_WINDOW + 1):
             j = i - d
             if j < 0:
-                return False
+                return None
             prev = infos[j]
             if prev is None or prev.contrast:
-                return False
+                return None
             if prev.negator:
-                return True
-        return False
+                return prev
+        return None
 
     def _negated_after(self, i: int, infos: list[Info | None]) -> bool:
         j = i + 1
@@ -453,7 +475,7 @@ class Scorer:
                 return True
         return False
 
-    def _sarcastic(self, val: list[float], prs: list[bool], toks: list[str], long_wait: bool,
+    def _sarcastic(self, val: list[float], prs: list[bool], flipped: list[bool], toks: list[str], long_wait: bool,
                    sarcasm_emoji: bool, contrast_at: int) -> bool:
         """Praise interjections beside complaint evidence read as irony ("Браво, три недели!").
 
@@ -461,7 +483,7 @@ class Scorer:
         """
         if not any(prs) or contrast_at >= 0:
             return False
-        neg = sum(x for x in val if x < 0)
+        neg = sum(x for x, f in zip(val, flipped, strict=True) if x < 0 and not f)
         ellipsis = any(t in ("...", "…", "..") for t in toks[-2:])
         return long_wait or sarcasm_emoji or neg <= -1.5 or (ellipsis and neg < 0)
 
