@@ -52,6 +52,7 @@ _CAMEL = re.compile(r"(?<=[a-zα-ωάέήίόύώϊϋΐΰςа-яёա-ֆ])(?=[A-Z
 _HY_STRIP = str.maketrans({"\u055e": "", "\u055c": "!", "\u055b": "", "\u055a": "'", "\u0589": ".",
                            "\u055d": ",", "\u0587": "եւ"})
 _SENT_END = frozenset(".!?…;")
+_ELONG = re.compile(r"([^\W\d_])\1{2,}")
 _SARCASM_EMOJI = frozenset("🐌🙃🙄🤦")
 
 
@@ -82,6 +83,7 @@ class Lexicon:
     lang: str
     exact: dict[str, float]
     stems: dict[str, float]
+    min_stem: int
     prefixes: dict[str, float]
     phrases: dict[str, tuple[tuple[tuple[str, ...], float, str], ...]]
     negators: frozenset[str]
@@ -92,6 +94,7 @@ class Lexicon:
     negsuffixes: tuple[str, ...]
     negprefix_events: bool  # a negation prefix on a word without valence still marks a negated event
     negexcept: tuple[str, ...]  # words that merely start like the negation prefix ("չափ" = size)
+    superlatives: tuple[str, ...]  # prefixes meaning "most", glued to an adjective
     boosters: dict[str, float]
     contrast: frozenset[str]
     praise: frozenset[str]
@@ -112,7 +115,7 @@ def _read_rows(path: Path) -> list[list[str]]:
 @lru_cache(maxsize=1 << 16)
 def fold(lang: str, word: str) -> str:
     """Case- and accent-fold one word the way lexicon entries are folded."""
-    w = word.lower()
+    w = _ELONG.sub(r"\1", word.lower())  # "շաաատ", "суууупер": three or more repeats mean one
     if lang == "el":
         w = "".join(c for c in unicodedata.normalize("NFD", w) if not unicodedata.combining(c))
         w = w.replace("ς", "σ")
@@ -126,6 +129,11 @@ def fold(lang: str, word: str) -> str:
 def load(lang: str, data_dir: Path = DATA) -> Lexicon:
     """Parse ``<lang>.tsv`` (term, valence) and ``<lang>.rules.tsv`` (kind, term[, value])."""
     stem = Stemmer.Stemmer(_STEMMER_NAMES[lang]).stemWord if lang in _STEMMER_NAMES else (lambda w: w)
+    rules: dict[str, list[list[str]]] = {}
+    for row in _read_rows(data_dir / f"{lang}.rules.tsv"):
+        rules.setdefault(row[0], []).append(row[1:])
+    # Stems shorter than this are too ambiguous to match on (Armenian's Snowball stems are often 2-3 letters)
+    min_stem = int(rules.get("min_stem", [["3"]])[0][0])
     exact: dict[str, float] = {}
     stems: dict[str, float] = {}
     prefixes: dict[str, float] = {}
@@ -135,18 +143,16 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         words = [fold(lang, w) for w in term.split()]
         if len(words) > 1:
             keys = tuple(_phrase_key(stem, w) for w in words)
-            phrases.setdefault(keys[0], []).append((keys, val, term))
+            phrases.setdefault(keys[0], []).append((keys, val, term.rstrip("=")))
         elif words[0].endswith("*"):
             prefixes[words[0][:-1]] = val
+        elif words[0].endswith("="):  # exact form only: its stem would collide with unrelated words
+            exact[words[0][:-1]] = val
         else:
             exact[words[0]] = val
             s = stem(words[0])
-            if len(s) >= 3:
+            if len(s) >= min_stem:
                 stems.setdefault(s, val)
-    rules: dict[str, list[list[str]]] = {}
-    for row in _read_rows(data_dir / f"{lang}.rules.tsv"):
-        rules.setdefault(row[0], []).append(row[1:])
-
     def words_of(kind: str) -> frozenset[str]:
         return frozenset(fold(lang, r[0]) for r in rules.get(kind, []))
 
@@ -155,6 +161,7 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         lang=lang,
         exact=exact,
         stems=stems,
+        min_stem=min_stem,
         prefixes=prefixes,
         phrases=ordered,
         negators=words_of("negator") | words_of("eventnegator") | words_of("nor"),
@@ -165,6 +172,7 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         negsuffixes=tuple(sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)),
         negprefix_events=any(len(r) > 1 and r[1] == "event" for r in rules.get("negprefix", [])),
         negexcept=tuple(fold(lang, r[0]) for r in rules.get("negexcept", [])),
+        superlatives=tuple(fold(lang, r[0]) for r in rules.get("superlative", [])),
         boosters={fold(lang, r[0]): float(r[1]) * B_INCR for r in rules.get("booster", [])},
         contrast=words_of("contrast"),
         praise=words_of("praise"),
@@ -197,6 +205,7 @@ class Scorer:
         self._stem = Stemmer.Stemmer(_STEMMER_NAMES[lex.lang]).stemWord
         self._praise_keys = frozenset(_phrase_key(self._stem, p) for p in lex.praise)
         self.info = lru_cache(maxsize=1 << 16)(self._resolve)
+        self.chunk = lru_cache(maxsize=1 << 16)(self._chunk)
 
     # ---- per-token resolution (cached) -------------------------------------------------------------
     def _valence(self, w: str) -> float:
@@ -209,7 +218,7 @@ class Scorer:
             if v is not None:
                 return v
         s = self._stem(w)
-        if len(s) >= 3:
+        if len(s) >= lex.min_stem:
             v = lex.stems.get(s)
             if v is not None:
                 return v
@@ -218,10 +227,10 @@ class Scorer:
     def _resolve(self, w: str) -> Info:
         lex = self.lex
         key = _phrase_key(self._stem, w)
-        if w in lex.negators:
-            return _EMPTY._replace(key=key, negator=True, event=w in lex.eventnegators, nor=w in lex.nor)
-        if w in lex.postnegators:
-            return _EMPTY._replace(key=key, postnegator=True)
+        if w in lex.negators or w in lex.postnegators:
+            # Armenian "չեմ" is both: "գոհ չեմ" (not satisfied) and "չեմ ստացել" (have not received)
+            return _EMPTY._replace(key=key, negator=w in lex.negators, event=w in lex.eventnegators,
+                                   nor=w in lex.nor, postnegator=w in lex.postnegators)
         if w in lex.contrast:
             return _EMPTY._replace(key=key, contrast=True)
         if w in lex.boosters and w not in lex.exact:
@@ -248,6 +257,11 @@ class Scorer:
         v = self._valence(w)
         if v:
             return v, False
+        for pre in lex.superlatives:  # Armenian "ամենավատը" = "ամենա" (most) + "վատը" (bad)
+            if w.startswith(pre) and len(w) - len(pre) >= 3:
+                bv = self._valence(w[len(pre):])
+                if bv:
+                    return bv + math.copysign(B_INCR, bv), False
         for pre in lex.negprefixes:
             if w.startswith(pre) and len(w) - len(pre) >= 3 and not w.startswith(lex.negexcept):
                 bv = self._valence(w[len(pre):])
@@ -276,28 +290,45 @@ class Scorer:
 
     # ---- tokenisation --------------------------------------------------------------------------------
     def tokens(self, text: str) -> list[str]:
+        """Words, emoji and punctuation; glued words are split at script changes and camel joins."""
         if self.lex.lang == "hy":
             text = text.translate(_HY_STRIP)
         out: list[str] = []
         for m in _TOKEN.finditer(text):
-            t = m.group()
-            if len(t) > 1 and t[0] not in "!?.,;:…":
-                # glued words: script changes ("Bankingը", "15%-ով") and camel joins ("ΚαλόΑλλά")
-                parts = _SCRIPT_RUN.findall(t)
-                for p in parts:
-                    out.extend(x for x in _CAMEL.split(p) if x)
-            else:
-                out.append(t)
+            out.extend(t for t, _, _ in self.chunk(m.group()))
         return out
 
-    # ---- scoring -------------------------------------------------------------------------------------
+    def _chunk(self, t: str) -> tuple[tuple[str, Info | None, int], ...]:
+        """Split one regex match into tokens with their Info and case class (0 uncased, 1 lower, 2 upper)."""
+        if len(t) > 1 and t[0] not in "!?.,;:…" and (t[0].isalnum() or t[0] in "\u0b82\u0b83"):
+            # glued words: script changes ("Bankingը", "15%-ով") and camel joins ("ΚαλόΑλλά")
+            parts = [x for p in _SCRIPT_RUN.findall(t) for x in _CAMEL.split(p) if x]
+        else:
+            parts = [t]
+        out = []
+        for p in parts:
+            inf = self.info(fold(self.lex.lang, p)) if p[0].isalnum() else None
+            case = 0 if p.upper() == p.lower() else 2 if p.isupper() and len(p) > 2 else 1
+            out.append((p if p[0].isalnum() else p.replace("\ufe0f", ""), inf, case))
+        return tuple(out)
+
     def score(self, text: str) -> Scored:
         lex = self.lex
         lang = lex.lang
-        toks = self.tokens(text)
-        cased = [t for t in toks if t.upper() != t.lower()]
-        all_caps = bool(cased) and all(t.isupper() for t in cased)
-        infos: list[Info | None] = [self.info(fold(lang, t)) if t[0].isalnum() else None for t in toks]
+        if lang == "hy":
+            text = text.translate(_HY_STRIP)
+        toks: list[str] = []
+        infos: list[Info | None] = []
+        upper = lower = 0
+        for m in _TOKEN.finditer(text):
+            for t, inf, case in self.chunk(m.group()):
+                toks.append(t)
+                infos.append(inf)
+                if case == 2:
+                    upper += 1
+                elif case == 1:
+                    lower += 1
+        all_caps = upper > 0 and lower == 0
         # scored items as parallel lists: token position, valence, driver label, praise interjection?
         pos: list[int] = []
         val: list[float] = []
@@ -319,7 +350,7 @@ class Scorer:
                 elif t == "?":
                     qmarks += 1
                 else:
-                    c = t[0]
+                    c = t[0] if t else ""
                     if c in _SARCASM_EMOJI:
                         sarcasm_emoji = True
                     ev = self.emoji.get(c)
@@ -462,6 +493,8 @@ class Scorer:
                 return None
             if prev.negator:
                 return prev
+            if prev.negated:  # "ոչինչ չպարտադրեց ու խելացի": the negation was spent on the verb
+                return None
         return None
 
     def _negated_after(self, i: int, infos: list[Info | None]) -> bool:
