@@ -51,6 +51,7 @@ _SCRIPT_RUN = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]+")
 _CAMEL = re.compile(r"(?<=[a-zα-ωάέήίόύώϊϋΐΰςа-яёա-ֆ])(?=[A-ZΑ-ΩΆΈΉΊΌΎΏА-ЯЁԱ-Ֆ])")
 _HY_STRIP = str.maketrans({"\u055e": "", "\u055c": "!", "\u055b": "", "\u055a": "'", "\u0589": ".",
                            "\u055d": ",", "\u0587": "եւ"})
+_HY_MARKS = re.compile("[\u055a-\u055e\u0587\u0589]")
 _SENT_END = frozenset(".!?…;")
 _ELONG = re.compile(r"([^\W\d_])\1{2,}")
 _SARCASM_EMOJI = frozenset("🐌🙃🙄🤦")
@@ -71,6 +72,7 @@ class Info(NamedTuple):
     praise: bool  # praise interjection that turns ironic next to complaint evidence
     number: int  # cardinal value, 0 if none
     unit: str  # "day" | "week" | "month" | "hour" | "minute" | ""
+    inert: bool = False  # no role at all: the main loop skips it (most tokens of a text)
 
 
 _EMPTY = Info("", 0.0, False, False, False, False, False, 0.0, False, False, 0, "")
@@ -95,6 +97,7 @@ class Lexicon:
     negprefix_events: bool  # a negation prefix on a word without valence still marks a negated event
     negexcept: tuple[str, ...]  # words that merely start like the negation prefix ("չափ" = size)
     superlatives: tuple[str, ...]  # prefixes meaning "most", glued to an adjective
+    postneg_event: bool  # a post-posed negator after a word without valence marks an unmet event
     boosters: dict[str, float]
     contrast: frozenset[str]
     praise: frozenset[str]
@@ -128,12 +131,15 @@ def fold(lang: str, word: str) -> str:
 
 def load(lang: str, data_dir: Path = DATA) -> Lexicon:
     """Parse ``<lang>.tsv`` (term, valence) and ``<lang>.rules.tsv`` (kind, term[, value])."""
-    stem = Stemmer.Stemmer(_STEMMER_NAMES[lang]).stemWord if lang in _STEMMER_NAMES else (lambda w: w)
+    stem = _stemmer(lang)
     rules: dict[str, list[list[str]]] = {}
     for row in _read_rows(data_dir / f"{lang}.rules.tsv"):
         rules.setdefault(row[0], []).append(row[1:])
-    # Stems shorter than this are too ambiguous to match on (Armenian's Snowball stems are often 2-3 letters)
+    # Stems shorter than this are too ambiguous to match on (Armenian's Snowball stems are often 2-3 letters);
+    # "min_stem 99" switches stems off, also for phrase matching (Tamil: the stemmer drops negation).
     min_stem = int(rules.get("min_stem", [["3"]])[0][0])
+    if min_stem >= NO_STEMS:
+        stem = _identity
     exact: dict[str, float] = {}
     stems: dict[str, float] = {}
     prefixes: dict[str, float] = {}
@@ -173,6 +179,7 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         negprefix_events=any(len(r) > 1 and r[1] == "event" for r in rules.get("negprefix", [])),
         negexcept=tuple(fold(lang, r[0]) for r in rules.get("negexcept", [])),
         superlatives=tuple(fold(lang, r[0]) for r in rules.get("superlative", [])),
+        postneg_event=any(r[0] == "postneg_event" and r[1] == "1" for r in rules.get("option", [])),
         boosters={fold(lang, r[0]): float(r[1]) * B_INCR for r in rules.get("booster", [])},
         contrast=words_of("contrast"),
         praise=words_of("praise"),
@@ -180,6 +187,17 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         units={fold(lang, r[0]): r[1] for r in rules.get("unit", [])},
         min_prefix=int(rules.get("min_prefix", [["3"]])[0][0]),
     )
+
+
+NO_STEMS = 99
+
+
+def _identity(w: str) -> str:
+    return w
+
+
+def _stemmer(lang: str) -> Callable[[str], str]:
+    return Stemmer.Stemmer(_STEMMER_NAMES[lang]).stemWord  # type: ignore[no-any-return]
 
 
 def _phrase_key(stem: Callable[[str], str], w: str) -> str:
@@ -202,7 +220,7 @@ class Scorer:
     def __init__(self, lex: Lexicon, emoji: dict[str, float]) -> None:
         self.lex = lex
         self.emoji = emoji
-        self._stem = Stemmer.Stemmer(_STEMMER_NAMES[lex.lang]).stemWord
+        self._stem = _identity if lex.min_stem >= NO_STEMS else _stemmer(lex.lang)
         self._praise_keys = frozenset(_phrase_key(self._stem, p) for p in lex.praise)
         self.info = lru_cache(maxsize=1 << 16)(self._resolve)
         self.chunk = lru_cache(maxsize=1 << 16)(self._chunk)
@@ -242,7 +260,10 @@ class Scorer:
         unit = lex.units.get(w) or lex.units.get(key, "")
         praise = w in lex.praise or key in self._praise_keys
         v, negated = self._fused(w)
-        return Info(key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
+        inf = Info(key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
+        if _plain(inf) and not negated and key not in lex.phrases:
+            inf = inf._replace(inert=True)
+        return inf
 
     def _fused(self, w: str) -> tuple[float, bool]:
         """Valence of a word and whether negation is fused into it (suffix or prefix)."""
@@ -294,8 +315,8 @@ class Scorer:
         if self.lex.lang == "hy":
             text = text.translate(_HY_STRIP)
         out: list[str] = []
-        for m in _TOKEN.finditer(text):
-            out.extend(t for t, _, _ in self.chunk(m.group()))
+        for m in _TOKEN.findall(text):
+            out.extend(t for t, _, _ in self.chunk(m))
         return out
 
     def _chunk(self, t: str) -> tuple[tuple[str, Info | None, int], ...]:
@@ -315,13 +336,14 @@ class Scorer:
     def score(self, text: str) -> Scored:
         lex = self.lex
         lang = lex.lang
-        if lang == "hy":
+        if lang == "hy" and _HY_MARKS.search(text):
             text = text.translate(_HY_STRIP)
         toks: list[str] = []
         infos: list[Info | None] = []
         upper = lower = 0
-        for m in _TOKEN.finditer(text):
-            for t, inf, case in self.chunk(m.group()):
+        chunk = self.chunk
+        for m in _TOKEN.findall(text):
+            for t, inf, case in chunk(m):
                 toks.append(t)
                 infos.append(inf)
                 if case == 2:
@@ -341,9 +363,13 @@ class Scorer:
         contrast_at = -1
         long_wait = sarcasm_emoji = False
         i = 0
+        phrases = lex.phrases
         while i < n:
-            t = toks[i]
             inf = infos[i]
+            if inf is not None and inf.inert:
+                i += 1
+                continue
+            t = toks[i]
             if inf is None:
                 if t == "!":
                     exclaim += 1
@@ -362,7 +388,7 @@ class Scorer:
                         flipped.append(False)
                 i += 1
                 continue
-            span, v, label = self._phrase(i, inf, infos)
+            span, v, label = self._phrase(i, inf, infos) if inf.key in phrases else (1, inf.valence, "")
             if span > 1:
                 # words inside a phrase ("не работает", "никаких претензий") do not negate what follows
                 for j in range(i, i + span):
@@ -380,8 +406,8 @@ class Scorer:
                         long_wait = True
                     i += 1
                     continue
-                label = t.lower()
             if not v:
+                label = label or t.lower()
                 unmet = ""
                 if inf.negated:  # Tamil "வரவில்லை" (did not come), Armenian "չզանգեց" (did not call)
                     unmet = f"{label}->-"
@@ -389,6 +415,10 @@ class Scorer:
                     nxt = infos[i + 1]
                     if nxt is not None and nxt is not inf and _plain(nxt) and nxt.key not in lex.phrases:
                         unmet = f"{label} {toks[i + 1].lower()}->-"
+                elif inf.postnegator and lex.postneg_event and i > 0:
+                    prv = infos[i - 1]
+                    if prv is not None and _plain(prv) and not prv.negated:  # Tamil "வாங்க மாட்டேன்"
+                        unmet = f"{toks[i - 1].lower()} {label}->-"
                 if unmet:
                     pos.append(i)
                     val.append(UNMET)
@@ -397,6 +427,7 @@ class Scorer:
                     flipped.append(False)
                 i += 1
                 continue
+            label = label or t.lower()
             v = self._modify(v, i, toks, infos, all_caps)
             negated = inf.negated and span == 1
             by: Info | None = None
@@ -413,7 +444,8 @@ class Scorer:
             pos.append(i)
             val.append(v)
             lab.append(label)
-            prs.append(inf.praise and not negated and span == 1)
+            praise = inf.praise if span == 1 else any(x is not None and x.praise for x in infos[i:i + span])
+            prs.append(praise and not negated)
             flipped.append(negated and was_pos)
             i += span
         rules: list[str] = []
@@ -518,7 +550,7 @@ class Scorer:
             return False
         neg = sum(x for x, f in zip(val, flipped, strict=True) if x < 0 and not f)
         ellipsis = any(t in ("...", "…", "..") for t in toks[-2:])
-        return long_wait or sarcasm_emoji or neg <= -1.5 or (ellipsis and neg < 0)
+        return long_wait or sarcasm_emoji or neg <= -2.0 or (ellipsis and neg < 0)
 
 
 def _plain(inf: Info) -> bool:
