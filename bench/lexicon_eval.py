@@ -1,4 +1,4 @@
-"""Per-language macro-F1 and confusion matrix of the ripple-lexicon scorers on tests/data/dev, plus throughput.
+"""Per-language macro-F1, confusion matrix and throughput of the ripple-lexicon scorers on tests/data/dev.
 
 Held-out split: ids whose number ends in 2, 5 or 8 (~30%) were not looked at while tuning the lexicons
 and rules; F1 is printed on all items, on the development part and on the held-out part.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streams.scoring.english import analyzer as vader  # noqa: E402
-from streams.scoring.lexicon import SUPPORTED, score_text  # noqa: E402
+from streams.scoring.english import analyzer as vader
+from streams.scoring.lexicon import SUPPORTED, score_text
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
 LABELS = ("negative", "neutral", "positive")
@@ -61,8 +61,11 @@ def throughput(lang: str, texts: list[str], seconds: float) -> tuple[float, floa
         return n / (time.process_time() - t0)
 
     score_text(lang, texts[0])  # warm the data load (once per process) out of the measurement
-    return (run(lambda t: score_text(lang, t), seconds), run(tok.findall, seconds / 2),
-            run(vader().polarity_scores, seconds / 2))
+    return (
+        run(lambda t: score_text(lang, t), seconds),
+        run(tok.findall, seconds / 2),
+        run(vader().polarity_scores, seconds / 2),
+    )
 
 
 def main() -> None:
@@ -73,8 +76,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=1.0)
     args = ap.parse_args()
     langs = args.lang or sorted(SUPPORTED)
-    print(f"{'lang':4} {'n':>4} {'F1 all':>7} {'F1 dev':>7} {'F1 held':>8} {'texts/s':>9}"
-          f" {'tokenise/s':>11} {'ratio':>6} {'vader/s':>8} {'x vader':>8}")
+    print(
+        f"{'lang':4} {'n':>4} {'F1 all':>7} {'F1 dev':>7} {'F1 held':>8} {'texts/s':>9}"
+        f" {'tokenise/s':>11} {'ratio':>6} {'vader/s':>8} {'x vader':>8}"
+    )
     details = []
     for lang in langs:
         items = [json.loads(x) for x in (DEV / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines() if x]
@@ -87,8 +92,10 @@ def main() -> None:
         devp = [(it["sentiment"], p) for it, _, p in rows if not held_out(it["id"])]
         hop = [(it["sentiment"], p) for it, _, p in rows if held_out(it["id"])]
         tps, base, vad = throughput(lang, [it["text"] for it in items], args.seconds)
-        print(f"{lang:4} {len(items):4d} {macro_f1(allp):7.3f} {macro_f1(devp):7.3f} {macro_f1(hop):8.3f}"
-              f" {tps:9.0f} {base:11.0f} {tps / base:6.3f} {vad:8.0f} {tps / vad:8.1f}")
+        print(
+            f"{lang:4} {len(items):4d} {macro_f1(allp):7.3f} {macro_f1(devp):7.3f} {macro_f1(hop):8.3f}"
+            f" {tps:9.0f} {base:11.0f} {tps / base:6.3f} {vad:8.0f} {tps / vad:8.1f}"
+        )
         details.append((lang, rows, allp))
     for lang, rows, allp in details:
         print(f"\n{lang} confusion (rows gold, cols predicted): {'  '.join(f'{x[:3]:>4}' for x in LABELS)}")
@@ -97,8 +104,10 @@ def main() -> None:
         if args.errors or args.heldout_errors:
             for it, s, p in rows:
                 if p != it["sentiment"] and (args.heldout_errors or not held_out(it["id"])):
-                    print(f"  {it['id']} gold={it['sentiment'][:3]} got={p[:3]} {s.compound:+.3f} {it['text'][:110]}"
-                          f"  {list(s.drivers)[:6]}")
+                    print(
+                        f"  {it['id']} gold={it['sentiment'][:3]} got={p[:3]} {s.compound:+.3f}"
+                        f" {it['text'][:110]}  {list(s.drivers)[:6]}"
+                    )
 
 
 if __name__ == "__main__":

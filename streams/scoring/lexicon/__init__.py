@@ -12,7 +12,7 @@ hand-curated, versioned lexicons in ``data/`` (see ``README.md`` in this folder 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from streams.scoring.english import TextScore
 from streams.scoring.lexicon.engine import Scorer, load, load_emoji
@@ -30,7 +30,7 @@ def _emoji() -> dict[str, float]:
     return load_emoji()
 
 
-@lru_cache(maxsize=None)
+@cache
 def scorer_for(lang: str) -> Scorer:
     """The (cached) scorer of one supported language; loading its data files happens once."""
     return Scorer(load(lang), _emoji())

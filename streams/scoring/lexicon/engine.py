@@ -49,8 +49,9 @@ _WORD = r"(?:[^\W_]|[\u0B82-\u0BFF\u0300-\u036F\u0483-\u0489])+"
 _TOKEN = re.compile(rf"{_WORD}|[!?]|[.,;:…]+|[—–]|\S", re.UNICODE)
 _SCRIPT_RUN = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]+")
 _CAMEL = re.compile(r"(?<=[a-zα-ωάέήίόύώϊϋΐΰςа-яёա-ֆ])(?=[A-ZΑ-ΩΆΈΉΊΌΎΏА-ЯЁԱ-Ֆ])")
-_HY_STRIP = str.maketrans({"\u055e": "", "\u055c": "!", "\u055b": "", "\u055a": "'", "\u0589": ".",
-                           "\u055d": ",", "\u0587": "եւ"})
+_HY_STRIP = str.maketrans(
+    {"\u055e": "", "\u055c": "!", "\u055b": "", "\u055a": "'", "\u0589": ".", "\u055d": ",", "\u0587": "եւ"}
+)
 _HY_MARKS = re.compile("[\u055a-\u055e\u0587\u0589]")
 _SENT_END = frozenset(".!?…;")
 _ELONG = re.compile(r"([^\W\d_])\1{2,}")
@@ -159,6 +160,7 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
             s = stem(words[0])
             if len(s) >= min_stem:
                 stems.setdefault(s, val)
+
     def words_of(kind: str) -> frozenset[str]:
         return frozenset(fold(lang, r[0]) for r in rules.get(kind, []))
 
@@ -175,7 +177,9 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         nor=words_of("nor"),
         postnegators=words_of("postnegator"),
         negprefixes=tuple(fold(lang, r[0]) for r in rules.get("negprefix", [])),
-        negsuffixes=tuple(sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)),
+        negsuffixes=tuple(
+            sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)
+        ),
         negprefix_events=any(len(r) > 1 and r[1] == "event" for r in rules.get("negprefix", [])),
         negexcept=tuple(fold(lang, r[0]) for r in rules.get("negexcept", [])),
         superlatives=tuple(fold(lang, r[0]) for r in rules.get("superlative", [])),
@@ -247,8 +251,13 @@ class Scorer:
         key = _phrase_key(self._stem, w)
         if w in lex.negators or w in lex.postnegators:
             # Armenian "չեմ" is both: "գոհ չեմ" (not satisfied) and "չեմ ստացել" (have not received)
-            return _EMPTY._replace(key=key, negator=w in lex.negators, event=w in lex.eventnegators,
-                                   nor=w in lex.nor, postnegator=w in lex.postnegators)
+            return _EMPTY._replace(
+                key=key,
+                negator=w in lex.negators,
+                event=w in lex.eventnegators,
+                nor=w in lex.nor,
+                postnegator=w in lex.postnegators,
+            )
         if w in lex.contrast:
             return _EMPTY._replace(key=key, contrast=True)
         if w in lex.boosters and w not in lex.exact:
@@ -260,7 +269,9 @@ class Scorer:
         unit = lex.units.get(w) or lex.units.get(key, "")
         praise = w in lex.praise or key in self._praise_keys
         v, negated = self._fused(w)
-        inf = Info(key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
+        inf = Info(
+            key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit
+        )
         if _plain(inf) and not negated and key not in lex.phrases:
             inf = inf._replace(inert=True)
         return inf
@@ -280,12 +291,12 @@ class Scorer:
             return v, False
         for pre in lex.superlatives:  # Armenian "ամենավատը" = "ամենա" (most) + "վատը" (bad)
             if w.startswith(pre) and len(w) - len(pre) >= 3:
-                bv = self._valence(w[len(pre):])
+                bv = self._valence(w[len(pre) :])
                 if bv:
                     return bv + math.copysign(B_INCR, bv), False
         for pre in lex.negprefixes:
             if w.startswith(pre) and len(w) - len(pre) >= 3 and not w.startswith(lex.negexcept):
-                bv = self._valence(w[len(pre):])
+                bv = self._valence(w[len(pre) :])
                 if bv or lex.negprefix_events:
                     return bv, True
         return 0.0, False
@@ -411,9 +422,9 @@ class Scorer:
                 unmet = ""
                 if inf.negated:  # Tamil "வரவில்லை" (did not come), Armenian "չզանգեց" (did not call)
                     unmet = f"{label}->-"
-                elif inf.event and i + 1 < n:
+                elif inf.event and i + 1 < n and not self._negates_valence(i, infos):
                     nxt = infos[i + 1]
-                    if nxt is not None and nxt is not inf and _plain(nxt) and nxt.key not in lex.phrases:
+                    if nxt is not None and _plain(nxt) and nxt.key not in lex.phrases:
                         unmet = f"{label} {toks[i + 1].lower()}->-"
                 elif inf.postnegator and lex.postneg_event and i > 0:
                     prv = infos[i - 1]
@@ -440,11 +451,15 @@ class Scorer:
             was_pos = v > 0
             if negated:
                 v *= N_SCALAR
-                label = f"{label}->{'+' if v > 0 else '-'}" if inf.negated else f"¬{label}->{'+' if v > 0 else '-'}"
+                label = (
+                    f"{label}->{'+' if v > 0 else '-'}"
+                    if inf.negated
+                    else f"¬{label}->{'+' if v > 0 else '-'}"
+                )
             pos.append(i)
             val.append(v)
             lab.append(label)
-            praise = inf.praise if span == 1 else any(x is not None and x.praise for x in infos[i:i + span])
+            praise = inf.praise if span == 1 else any(x is not None and x.praise for x in infos[i : i + span])
             prs.append(praise and not negated)
             flipped.append(negated and was_pos)
             i += span
@@ -514,6 +529,20 @@ class Scorer:
                 v += scalar if v > 0 else -scalar
         return v
 
+    def _negates_valence(self, i: int, infos: list[Info | None]) -> bool:
+        """Whether the negator at i reaches a sentiment word ("δεν είναι καλό"): then it is no unmet event."""
+        for j in range(i + 1, min(i + 1 + NEG_WINDOW, len(infos))):
+            nj = infos[j]
+            if nj is None or nj.contrast:
+                return False
+            if nj.valence:
+                return True
+            if nj.key in self.lex.phrases:
+                span, v, _ = self._phrase(j, nj, infos)
+                if span > 1 and v:
+                    return True
+        return False
+
     def _negated_before(self, i: int, infos: list[Info | None]) -> Info | None:
         """The negator within VADER's three-token window before token i, stopping at punctuation."""
         for d in range(1, NEG_WINDOW + 1):
@@ -540,8 +569,16 @@ class Scorer:
                 return True
         return False
 
-    def _sarcastic(self, val: list[float], prs: list[bool], flipped: list[bool], toks: list[str], long_wait: bool,
-                   sarcasm_emoji: bool, contrast_at: int) -> bool:
+    def _sarcastic(
+        self,
+        val: list[float],
+        prs: list[bool],
+        flipped: list[bool],
+        toks: list[str],
+        long_wait: bool,
+        sarcasm_emoji: bool,
+        contrast_at: int,
+    ) -> bool:
         """Praise interjections beside complaint evidence read as irony ("Браво, три недели!").
 
         A contrast word means mixed feelings rather than irony, so it switches the rule off.
@@ -555,7 +592,9 @@ class Scorer:
 
 def _plain(inf: Info) -> bool:
     """A word with no role of its own (the kind a verbal negator turns into an unmet event)."""
-    return not (inf.valence or inf.negator or inf.postnegator or inf.boost or inf.contrast or inf.number or inf.unit)
+    return not (
+        inf.valence or inf.negator or inf.postnegator or inf.boost or inf.contrast or inf.number or inf.unit
+    )
 
 
 def _is_long(n: int, unit: str) -> bool:

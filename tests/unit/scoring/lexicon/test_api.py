@@ -1,0 +1,72 @@
+"""The contract the scoring stage codes against: supported set, None for others, range, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from streams.scoring.english import TextScore
+from streams.scoring.lexicon import SCORER, SUPPORTED, VERSION, score_text
+from streams.scoring.lexicon.engine import Scorer, load, load_emoji
+
+DEV = Path(__file__).resolve().parents[3] / "data" / "dev"
+
+
+def test_supported_languages_and_identity() -> None:
+    assert {"el", "ru", "hy", "ta"} == SUPPORTED
+    assert SCORER == "ripple-lexicon"
+    assert VERSION and VERSION[0].isdigit()
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "und", "", "EL", "ta-Latn-x"])
+def test_unsupported_language_is_none_not_neutral(lang: str) -> None:
+    assert score_text(lang, "Εξαιρετικό! Отлично! அருமை!") is None
+
+
+@pytest.mark.parametrize("lang", sorted(SUPPORTED))
+def test_compound_stays_in_range_on_every_dev_text_and_on_extremes(lang: str) -> None:
+    texts = [json.loads(x)["text"] for x in (DEV / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()]
+    # piles of strong words, shouting and emoji must still normalise into [-1, 1]
+    texts += [
+        " ".join(texts) * 3,
+        "!!!!!!!!!!",
+        "😡" * 50,
+        "😍" * 50,
+        "",
+        "   ",
+        "12345",
+        "ok?",
+        "\u0000\ufffd",
+    ]
+    for t in texts:
+        s = score_text(lang, t)
+        assert isinstance(s, TextScore)
+        assert -1.0 <= s.compound <= 1.0
+        assert all(isinstance(d, str) and d for d in s.drivers)
+        assert len(s.drivers) <= 12
+
+
+@pytest.mark.parametrize("lang", sorted(SUPPORTED))
+def test_empty_and_letterless_text_is_neutral_zero(lang: str) -> None:
+    for t in ("", "   ", "...", "12:30"):
+        assert score_text(lang, t) == TextScore(0.0, ())
+
+
+@pytest.mark.parametrize("lang", sorted(SUPPORTED))
+def test_deterministic_across_calls_and_fresh_instances(lang: str) -> None:
+    texts = [json.loads(x)["text"] for x in (DEV / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()]
+    first = [score_text(lang, t) for t in texts]
+    again = [score_text(lang, t) for t in reversed(texts)][::-1]
+    fresh = Scorer(load(lang), load_emoji())
+    assert first == again
+    assert [(s.compound, s.drivers) for s in first if s] == [tuple(fresh.score(t)) for t in texts]
+
+
+def test_emoji_carry_valence_in_every_language() -> None:
+    for lang in SUPPORTED:
+        angry = score_text(lang, "😡😡")
+        happy = score_text(lang, "😍👍")
+        assert angry is not None and angry.compound < -0.05
+        assert happy is not None and happy.compound > 0.05
