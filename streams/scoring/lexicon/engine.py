@@ -424,7 +424,7 @@ class Scorer:
                     unmet = f"{label}->-"
                 elif inf.event and i + 1 < n and not self._negates_valence(i, infos):
                     nxt = infos[i + 1]
-                    if nxt is not None and _plain(nxt) and nxt.key not in lex.phrases:
+                    if nxt is not None and _plain(nxt) and self._phrase(i + 1, nxt, infos)[0] == 1:
                         unmet = f"{label} {toks[i + 1].lower()}->-"
                 elif inf.postnegator and lex.postneg_event and i > 0:
                     prv = infos[i - 1]
