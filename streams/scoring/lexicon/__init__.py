@@ -20,7 +20,8 @@ from streams.scoring.lexicon.engine import Scorer, load, load_emoji
 SCORER = "ripple-lexicon"
 # Bump on any change to data/ or to the rules in engine.py: scored events carry it.
 VERSION = "0.1.0"
-SUPPORTED: frozenset[str] = frozenset({"el", "ru", "hy", "ta"})
+# "ta-Latn": Tamil written in Latin letters ("Tanglish"), code-mixed with English (smaller lexicon).
+SUPPORTED: frozenset[str] = frozenset({"el", "ru", "hy", "ta", "ta-Latn"})
 
 __all__ = ["SCORER", "SUPPORTED", "VERSION", "TextScore", "score_text", "scorer_for"]
 

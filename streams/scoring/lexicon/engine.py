@@ -132,20 +132,23 @@ def fold(lang: str, word: str) -> str:
 
 def load(lang: str, data_dir: Path = DATA) -> Lexicon:
     """Parse ``<lang>.tsv`` (term, valence) and ``<lang>.rules.tsv`` (kind, term[, value])."""
-    stem = _stemmer(lang)
     rules: dict[str, list[list[str]]] = {}
     for row in _read_rows(data_dir / f"{lang}.rules.tsv"):
         rules.setdefault(row[0], []).append(row[1:])
     # Stems shorter than this are too ambiguous to match on (Armenian's Snowball stems are often 2-3 letters);
     # "min_stem 99" switches stems off, also for phrase matching (Tamil: the stemmer drops negation).
     min_stem = int(rules.get("min_stem", [["3"]])[0][0])
-    if min_stem >= NO_STEMS:
-        stem = _identity
+    stem = _identity if min_stem >= NO_STEMS else _stemmer(lang)
     exact: dict[str, float] = {}
     stems: dict[str, float] = {}
     prefixes: dict[str, float] = {}
     phrases: dict[str, list[tuple[tuple[str, ...], float, str]]] = {}
-    for row in _read_rows(data_dir / f"{lang}.tsv"):
+    options = {r[0]: r[1] for r in rules.get("option", [])}
+    rows = _read_rows(data_dir / f"{lang}.tsv")
+    if options.get("english_base") == "1":
+        # code-mixed text (Tanglish): English words score with VADER's own lexicon; ours overrides it
+        rows = _vader_rows() + rows
+    for row in rows:
         term, val = row[0], float(row[1])
         words = [fold(lang, w) for w in term.split()]
         if len(words) > 1:
@@ -177,14 +180,15 @@ def load(lang: str, data_dir: Path = DATA) -> Lexicon:
         nor=words_of("nor"),
         postnegators=words_of("postnegator"),
         negprefixes=tuple(fold(lang, r[0]) for r in rules.get("negprefix", [])),
-        negsuffixes=tuple(
-            sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)
-        ),
+        negsuffixes=tuple(sorted((fold(lang, r[0]) for r in rules.get("negsuffix", [])), key=len, reverse=True)),
         negprefix_events=any(len(r) > 1 and r[1] == "event" for r in rules.get("negprefix", [])),
         negexcept=tuple(fold(lang, r[0]) for r in rules.get("negexcept", [])),
         superlatives=tuple(fold(lang, r[0]) for r in rules.get("superlative", [])),
-        postneg_event=any(r[0] == "postneg_event" and r[1] == "1" for r in rules.get("option", [])),
-        boosters={fold(lang, r[0]): float(r[1]) * B_INCR for r in rules.get("booster", [])},
+        postneg_event=options.get("postneg_event") == "1",
+        boosters={
+            **({w: v * B_INCR for w, v in vader_boosters().items()} if options.get("english_base") == "1" else {}),
+            **{fold(lang, r[0]): float(r[1]) * B_INCR for r in rules.get("booster", [])},
+        },
         contrast=words_of("contrast"),
         praise=words_of("praise"),
         numbers={fold(lang, r[0]): int(r[1]) for r in rules.get("number", [])},
@@ -207,6 +211,26 @@ def _stemmer(lang: str) -> Callable[[str], str]:
 def _phrase_key(stem: Callable[[str], str], w: str) -> str:
     s = stem(w)
     return s if len(s) >= 2 else w
+
+
+def _vader_rows() -> list[list[str]]:
+    """VADER's English lexicon rows (word, mean valence), for code-mixed romanised text."""
+    import vaderSentiment
+
+    path = Path(vaderSentiment.__file__).with_name("vader_lexicon.txt")
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].isalpha() and len(parts[0]) >= 3:  # "l", "xd": not words here
+            out.append([parts[0], parts[1]])
+    return out
+
+
+def vader_boosters() -> dict[str, float]:
+    """VADER's English booster words in units of B_INCR (+1 / -1)."""
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT
+
+    return {w: round(v / B_INCR) for w, v in BOOSTER_DICT.items() if " " not in w}
 
 
 def load_emoji(data_dir: Path = DATA) -> dict[str, float]:
@@ -269,9 +293,7 @@ class Scorer:
         unit = lex.units.get(w) or lex.units.get(key, "")
         praise = w in lex.praise or key in self._praise_keys
         v, negated = self._fused(w)
-        inf = Info(
-            key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit
-        )
+        inf = Info(key, v, negated, False, False, False, False, lex.boosters.get(w, 0.0), False, praise, 0, unit)
         if _plain(inf) and not negated and key not in lex.phrases:
             inf = inf._replace(inert=True)
         return inf
@@ -325,6 +347,8 @@ class Scorer:
         """Words, emoji and punctuation; glued words are split at script changes and camel joins."""
         if self.lex.lang == "hy":
             text = text.translate(_HY_STRIP)
+        elif self.lex.lang == "ta-Latn":
+            text = text.replace("'", "").replace("\u2019", "")
         out: list[str] = []
         for m in _TOKEN.findall(text):
             out.extend(t for t, _, _ in self.chunk(m))
@@ -349,6 +373,8 @@ class Scorer:
         lang = lex.lang
         if lang == "hy" and _HY_MARKS.search(text):
             text = text.translate(_HY_STRIP)
+        elif lang == "ta-Latn":
+            text = text.replace("'", "").replace("\u2019", "")  # "don't" -> "dont", as VADER's lexicon has it
         toks: list[str] = []
         infos: list[Info | None] = []
         upper = lower = 0
@@ -436,7 +462,7 @@ class Scorer:
                     lab.append(unmet)
                     prs.append(False)
                     flipped.append(False)
-                i += 1
+                i += span  # a zero-valence phrase ("customer care") still consumes its words
                 continue
             label = label or t.lower()
             v = self._modify(v, i, toks, infos, all_caps)
@@ -451,11 +477,7 @@ class Scorer:
             was_pos = v > 0
             if negated:
                 v *= N_SCALAR
-                label = (
-                    f"{label}->{'+' if v > 0 else '-'}"
-                    if inf.negated
-                    else f"¬{label}->{'+' if v > 0 else '-'}"
-                )
+                label = f"{label}->{'+' if v > 0 else '-'}" if inf.negated else f"¬{label}->{'+' if v > 0 else '-'}"
             pos.append(i)
             val.append(v)
             lab.append(label)
@@ -592,9 +614,7 @@ class Scorer:
 
 def _plain(inf: Info) -> bool:
     """A word with no role of its own (the kind a verbal negator turns into an unmet event)."""
-    return not (
-        inf.valence or inf.negator or inf.postnegator or inf.boost or inf.contrast or inf.number or inf.unit
-    )
+    return not (inf.valence or inf.negator or inf.postnegator or inf.boost or inf.contrast or inf.number or inf.unit)
 
 
 def _is_long(n: int, unit: str) -> bool:

@@ -12,10 +12,16 @@ from streams.scoring.lexicon import SCORER, SUPPORTED, VERSION, score_text
 from streams.scoring.lexicon.engine import Scorer, load, load_emoji
 
 DEV = Path(__file__).resolve().parents[3] / "data" / "dev"
+SAMPLE = Path(__file__).with_name("data")
+
+
+def texts_of(lang: str) -> list[str]:
+    path = SAMPLE / "ta-Latn.jsonl" if lang == "ta-Latn" else DEV / f"{lang}.jsonl"
+    return [json.loads(x)["text"] for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def test_supported_languages_and_identity() -> None:
-    assert {"el", "ru", "hy", "ta"} == SUPPORTED
+    assert {"el", "ru", "hy", "ta", "ta-Latn"} == SUPPORTED
     assert SCORER == "ripple-lexicon"
     assert VERSION and VERSION[0].isdigit()
 
@@ -27,7 +33,7 @@ def test_unsupported_language_is_none_not_neutral(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", sorted(SUPPORTED))
 def test_compound_stays_in_range_on_every_dev_text_and_on_extremes(lang: str) -> None:
-    texts = [json.loads(x)["text"] for x in (DEV / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = texts_of(lang)
     # piles of strong words, shouting and emoji must still normalise into [-1, 1]
     texts += [
         " ".join(texts) * 3,
@@ -56,7 +62,7 @@ def test_empty_and_letterless_text_is_neutral_zero(lang: str) -> None:
 
 @pytest.mark.parametrize("lang", sorted(SUPPORTED))
 def test_deterministic_across_calls_and_fresh_instances(lang: str) -> None:
-    texts = [json.loads(x)["text"] for x in (DEV / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()]
+    texts = texts_of(lang)
     first = [score_text(lang, t) for t in texts]
     again = [score_text(lang, t) for t in reversed(texts)][::-1]
     fresh = Scorer(load(lang), load_emoji())
@@ -70,3 +76,20 @@ def test_emoji_carry_valence_in_every_language() -> None:
         happy = score_text(lang, "😍👍")
         assert angry is not None and angry.compound < -0.05
         assert happy is not None and happy.compound > 0.05
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("romba nalla", 1),
+        ("product mosamilla", 1),  # negation fused into the romanised word
+        ("food nalla illa", -1),
+        ("Nalla product aana delivery mosam", -1),  # contrast "aana"
+        ("not bad", 1),  # English inside Tanglish uses VADER's lexicon and negators
+        ("worst service, time waste", -1),
+        ("order innum varala, 10 days aachu", -1),
+    ],
+)
+def test_romanised_tamil(text: str, sign: int) -> None:
+    s = score_text("ta-Latn", text)
+    assert s is not None and s.compound * sign > 0.05

@@ -145,9 +145,7 @@ def test_exclamation_and_capitals_amplify() -> None:
         ("ta", "அருமை! பார்சல் வர 20 நாள் ஆச்சு", "அருமை! அடுத்த நாளே வந்தது"),
     ],
 )
-def test_praise_beside_complaint_evidence_is_flagged_as_sarcasm(
-    lang: str, sarcastic: str, sincere: str
-) -> None:
+def test_praise_beside_complaint_evidence_is_flagged_as_sarcasm(lang: str, sarcastic: str, sincere: str) -> None:
     s = score_text(lang, sarcastic)
     assert s is not None and s.compound < -0.05 and "rule:sarcasm?" in s.drivers
     t = score_text(lang, sincere)
