@@ -93,3 +93,30 @@ def test_emoji_carry_valence_in_every_language() -> None:
 def test_romanised_tamil(text: str, sign: int) -> None:
     s = score_text("ta-Latn", text)
     assert s is not None and s.compound * sign > 0.05
+
+
+@pytest.mark.parametrize("lang", sorted(SUPPORTED))
+def test_lexicon_terms_are_unique_after_folding(lang: str) -> None:
+    from streams.scoring.lexicon.engine import DATA, fold
+
+    seen: dict[str, str] = {}
+    for line in (DATA / f"{lang}.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, val = line.split("\t")[:2]
+        key = " ".join(fold(lang, w) for w in term.rstrip("=").split())
+        assert key not in seen, f"{term!r} duplicates {seen[key]!r}"
+        seen[key] = term
+        assert -4.0 <= float(val) <= 4.0
+
+
+def test_bad_input_never_crashes() -> None:
+    import random
+
+    rng = random.Random(4)
+    alphabet = "абвгдежзαβγδεζηθԱաբգդեզ՞՜։மோசமில்லைabc !?.,…😡😍🐌\u0301\u200d\ufe0f\t\n0123456789'’-"
+    for lang in SUPPORTED:
+        for _ in range(300):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+            s = score_text(lang, text)
+            assert s is not None and -1.0 <= s.compound <= 1.0
