@@ -51,6 +51,10 @@ def fresh(item_id: str) -> bool:
     return int(num) > FROZEN_AT.get(lang, 10**9)
 
 
+def f1_cell(pairs: list[tuple[str, str]], width: int) -> str:
+    return f"{macro_f1(pairs):{width}.3f}" if pairs else f"{'-':>{width}}"
+
+
 def macro_f1(pairs: list[tuple[str, str]]) -> float:
     f1s = []
     for lab in LABELS:
@@ -109,8 +113,8 @@ def main() -> None:
         frp = [(it["sentiment"], p) for it, _, p in rows if fresh(it["id"])]
         tps, base, vad = throughput(lang, [it["text"] for it in items], args.seconds)
         print(
-            f"{lang:4} {len(items):4d} {macro_f1(allp):7.3f} {macro_f1(devp):7.3f} {macro_f1(hop):8.3f}"
-            f" {macro_f1(frp):6.3f}"
+            f"{lang:4} {len(items):4d} {f1_cell(allp, 7)} {f1_cell(devp, 7)} {f1_cell(hop, 8)}"
+            f" {f1_cell(frp, 6)}"
             f" {tps:9.0f} {base:11.0f} {tps / base:6.3f} {vad:8.0f} {tps / vad:8.1f}"
         )
         details.append((lang, rows, allp))
