@@ -15,6 +15,7 @@ emit its own partitions' partial counts under the same key.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterable
 from datetime import UTC, datetime
@@ -32,9 +33,10 @@ from streams.windows import metrics
 from streams.windows.config import WindowSettings
 from streams.windows.records import aggregate_record, spike_record
 from streams.windows.spikes import SpikeDetector, SpikeEvent
-from streams.windows.windows import ALL, Outcome, Window, WindowStore
+from streams.windows.windows import ALL, Outcome, WindowStore
 
 STAGE = "windows"
+log = logging.getLogger(__name__)
 wcfg = WindowSettings()
 store = WindowStore(wcfg.window_config())
 detector = SpikeDetector(wcfg.detector_config())
@@ -60,10 +62,6 @@ class _Runtime:
     gauges: set[tuple[str, str]] = set()  # noqa: RUF012 - module singleton
 
 
-def _state_key(partition: int, start: int) -> bytes:
-    return f"{partition}|{start}".encode()
-
-
 def _assigned() -> set[int]:
     return {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.SCORED}
 
@@ -72,11 +70,9 @@ def _reload() -> None:
     """After a rebalance and table recovery: keep held partitions, load their persisted windows."""
     assigned = _assigned()
     store.keep_partitions(assigned)
-    now = time.time()
-    for key, value in list(state_table.data.items()):
-        part, _, start = bytes(key).decode().partition("|")
-        if int(part) in assigned and (int(part), int(start)) not in store.windows:
-            store.restore(int(part), Window.loads(bytes(value)), now)
+    n = store.restore_state([(bytes(k).decode(), bytes(v)) for k, v in state_table.data.items()], assigned,
+                            time.time())
+    log.info("windows: partitions %s, %d windows restored, %d held", sorted(assigned), n, len(store.windows))
     if DETECTOR_PARTITION in assigned and not detector.series:
         detector.restore({bytes(k).decode(): bytes(v) for k, v in detector_table.data.items()})
         _update_spike_gauges()
@@ -89,10 +85,14 @@ async def _on_assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: An
 
 
 def _persist() -> None:
-    for (partition, start), win in store.take_dirty():
-        key, value = _state_key(partition, start), win.dumps()
-        state_table.data[key] = value
-        state_table.send_changelog(partition, key, value)
+    """Counters and new event ids of changed windows, and deletions, to the changelog-backed table."""
+    for w in store.state_writes():
+        key = w.key.encode()
+        if w.value is None:
+            state_table.data.pop(key, None)
+        else:
+            state_table.data[key] = w.value
+        state_table.send_changelog(w.partition, key, w.value)
 
 
 def _persist_detector() -> None:
@@ -136,6 +136,10 @@ async def windows(stream: AsyncIterable[Any]) -> None:
                                                  f"older than the window retention ({wcfg.retention_s:.0f}s)"),
                                   event)
         _persist()
+        # The batch's events are acknowledged (and may be committed) as soon as this body ends; make
+        # sure their window state is in the broker first. faust's own commit flushes too, but not on
+        # every shutdown path (a SIGTERM followed by SIGKILL lost state in tests without this).
+        await app.producer.flush()
         stream_metrics.EVENTS.labels(STAGE).inc(len(events))  # denominator of the dead-letter ratio
         metrics.OPEN_WINDOWS.set(len(store.windows))
 
@@ -196,10 +200,8 @@ async def close_windows() -> None:
     if closed:
         _update_spike_gauges()
         _persist_detector()
-    for partition, start in store.expire(now):
-        key = _state_key(partition, start)
-        state_table.data.pop(key, None)
-        state_table.send_changelog(partition, key, None)
+    store.expire(now)
+    _persist()
     wm = store.watermark.value(now)
     if wm > 0:
         metrics.WATERMARK_LAG.set(max(0.0, now - wm))

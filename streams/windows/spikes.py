@@ -216,20 +216,22 @@ class SpikeDetector:
         self.last_window: int | None = None
 
     def dump(self) -> dict[str, bytes]:
-        """The whole detector as key -> bytes (``"meta"`` and one ``"s|channel|aspect|language"`` per series)."""
-        out = {"meta": orjson.dumps({"last_window": self.last_window})}
-        for key, st in self.series.items():
-            out["s|" + "|".join(key)] = st.dumps()
-        return out
+        """The detector as one record per series (``"s|channel|aspect|language"``), each carrying the
+        last judged window, so a restore from a partly recovered table is still consistent."""
+        return {"s|" + "|".join(key): orjson.dumps({"last_window": self.last_window,
+                                                     "state": orjson.Fragment(st.dumps())})
+                for key, st in self.series.items()}
 
     def restore(self, items: dict[str, bytes]) -> None:
         """Load what ``dump`` produced (after a restart); windows up to ``last_window`` are not judged again."""
         for name, data in items.items():
-            if name == "meta":
-                self.last_window = orjson.loads(data)["last_window"]
-            elif name.startswith("s|"):
-                ch, asp, lang = name[2:].split("|", 2)
-                self.series[(ch, asp, lang)] = SeriesState.loads(data)
+            if not name.startswith("s|"):
+                continue
+            obj = orjson.loads(data)
+            ch, asp, lang = name[2:].split("|", 2)
+            self.series[(ch, asp, lang)] = SeriesState.loads(orjson.dumps(obj["state"]))
+            if obj["last_window"] is not None:
+                self.last_window = max(self.last_window or obj["last_window"], obj["last_window"])
 
     def firing(self) -> dict[SeriesKey, SpikeEvent]:
         return {k: s.firing for k, s in self.series.items() if s.firing is not None}

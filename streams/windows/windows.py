@@ -93,6 +93,9 @@ class WindowConfig:
     idle_grace_s: float = 1.0
     retention_s: float = 7200.0
     max_future_skew_s: float = 300.0
+    dedupe_s: float = 900.0
+    """Event ids are remembered this long after a window's end (redelivery after a crash comes
+    within seconds to minutes); later the window keeps only its counters."""
     max_empty_windows: int = 24 * 60
     """At most this many consecutive windows are closed in one go (a jump of days after downtime
     skips ahead instead of closing thousands of empty windows)."""
@@ -155,21 +158,47 @@ class Window:
     seen: set[str] = field(default_factory=set)
     max_ts: float = 0.0
     """Newest event time counted here: restores the watermark after a restart."""
+    new_ids: list[str] = field(default_factory=list)
+    """Ids counted since the last persist: written as one chunk, so persisting is O(new events)."""
+    chunks: int = 0
+    ids_dropped: bool = False
+    """True once the window is past the de-duplication horizon and its ids were forgotten."""
+    obsolete: int = 0
+    """Records 0..obsolete-1 hold forgotten ids: delete them after the next record is written."""
 
-    def dumps(self) -> bytes:
+    def dumps(self, ids: list[str] | None = None) -> bytes:
+        """The counters (small) plus the event ids added since the previous record (a delta)."""
         return orjson.dumps({
             "start": self.start,
             "max_ts": self.max_ts,
             "series": [[*k, *c.as_list()] for k, c in sorted(self.series.items())],
-            "seen": sorted(self.seen),
+            "ids": ids or [],
+            "ids_dropped": self.ids_dropped,
         })
 
     @classmethod
     def loads(cls, data: bytes) -> Window:
         obj = orjson.loads(data)
         series = {(r[0], r[1], r[2]): Counts.from_list(r[3:]) for r in obj["series"]}
-        return cls(start=int(obj["start"]), series=series, seen=set(obj["seen"]),
-                   max_ts=float(obj.get("max_ts", obj["start"])))
+        return cls(start=int(obj["start"]), series=series, max_ts=float(obj.get("max_ts", obj["start"])),
+                   ids_dropped=bool(obj.get("ids_dropped", False)))
+
+
+@dataclass(frozen=True)
+class StateWrite:
+    """One record for the state table: ``value=None`` deletes. ``partition`` is the changelog partition."""
+
+    partition: int
+    key: str
+    value: bytes | None
+
+
+def state_key(partition: int, start: int, chunk: int) -> str:
+    """``"p|start|n"``: the n-th record of a window: its counters then, and the ids added since n-1.
+
+    One record per window per persist: Tansu reports the end offset of a multi-record batch as if
+    it held one record, so faust's recovery stops early and drops the rest of the last batch."""
+    return f"{partition}|{start}|{chunk}"
 
 
 @dataclass(frozen=True)
@@ -277,6 +306,7 @@ class WindowStore:
         self._emitted: dict[tuple[int, SeriesKey], int] = {}
         """Version last emitted per (window start, series): re-emit only what changed."""
         self._changed_starts: set[int] = set()
+        self._deletes: list[StateWrite] = []
         self.cursor: int | None = None
         """Start of the next window to close for the first time."""
 
@@ -299,6 +329,8 @@ class WindowStore:
         if event.event_id in win.seen:
             return Outcome.DUPLICATE
         win.seen.add(event.event_id)
+        if not win.ids_dropped:
+            win.new_ids.append(event.event_id)
         win.max_ts = max(win.max_ts, ts)
         late = start + size <= wm
         negative = 1 if str(event.label) == "negative" else 0
@@ -371,17 +403,33 @@ class WindowStore:
                 rows.append(AggregateRow(start, start + size, sk[0], sk[1], sk[2], c))
         return closed, rows
 
+    def _drop_ids(self, key: tuple[int, int], win: Window) -> None:
+        """Forget the ids; the next record (written as the window is dirty) makes older ones obsolete."""
+        if not win.ids_dropped:
+            win.seen.clear()
+            win.new_ids.clear()
+            win.ids_dropped = True
+            win.obsolete = win.chunks
+
     def expire(self, now: float) -> list[tuple[int, int]]:
-        """Forget windows older than ``retention`` after their close; returns the removed keys."""
+        """Forget windows older than ``retention`` after their close, and the event ids of windows
+        older than ``dedupe_s``; returns the removed window keys (their deletions go to ``state_writes``).
+        """
         wm = self.watermark.value(now)
-        horizon = wm - self.config.retention_s - self.config.size_s
+        c = self.config
+        horizon = wm - c.retention_s - c.size_s
         gone = [k for k in self.windows if k[1] < horizon]
         for k in gone:
-            del self.windows[k]
+            win = self.windows.pop(k)
+            self._deletes.extend(StateWrite(k[0], state_key(k[0], k[1], n), None) for n in range(win.chunks))
             self.dirty.discard(k)
         if gone:
             starts = {k[1] for k in gone}
             self._emitted = {k: v for k, v in self._emitted.items() if k[0] not in starts}
+        for k, win in self.windows.items():
+            if not win.ids_dropped and k[1] + c.size_s + c.dedupe_s <= wm:
+                self._drop_ids(k, win)
+                self.dirty.add(k)
         return gone
 
     def take_dirty(self) -> Iterator[tuple[tuple[int, int], Window]]:
@@ -390,6 +438,39 @@ class WindowStore:
         for k in sorted(keys):
             if k in self.windows:
                 yield k, self.windows[k]
+
+    def state_writes(self) -> list[StateWrite]:
+        """Records that bring the state table up to date: per changed window its counters and a
+        chunk with its new event ids (O(new events), not O(window)), plus pending deletions."""
+        out, self._deletes = self._deletes, []
+        for (p, start), win in self.take_dirty():
+            out.append(StateWrite(p, state_key(p, start, win.chunks), win.dumps(win.new_ids)))
+            win.chunks += 1
+            win.new_ids = []
+            if win.obsolete:  # records holding ids that were forgotten
+                out.extend(StateWrite(p, state_key(p, start, n), None) for n in range(win.obsolete))
+                win.obsolete = 0
+        return out
+
+    def restore_state(self, items: Iterable[tuple[str, bytes]], partitions: set[int], now: float) -> int:
+        """Rebuild the windows of ``partitions`` from the state table's records; returns how many."""
+        records: dict[tuple[int, int], dict[int, bytes]] = {}
+        for key, value in items:
+            parts = key.split("|")
+            if len(parts) != 3 or int(parts[0]) not in partitions:
+                continue
+            k = (int(parts[0]), int(parts[1]))
+            if k not in self.windows:
+                records.setdefault(k, {})[int(parts[2])] = value
+        for k, recs in records.items():
+            last = max(recs)
+            win = Window.loads(recs[last])  # the newest record has the counters
+            win.chunks = last + 1
+            if not win.ids_dropped:
+                for data in recs.values():
+                    win.seen.update(orjson.loads(data)["ids"])
+            self.restore(k[0], win, now)
+        return len(records)
 
     def keep_partitions(self, keep: set[int]) -> None:
         """Forget the windows of partitions this worker no longer holds (after a rebalance)."""

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 
 from ripple.contracts import Channel, ScoredFeedback, SentimentLabel, WindowAggregate, parse
@@ -14,11 +15,13 @@ from streams.windows.windows import (
     ALL,
     AggregateRow,
     Outcome,
+    StateWrite,
     Window,
     WindowConfig,
     WindowStore,
     aggregate_key,
     series_keys,
+    state_key,
 )
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a window boundary
@@ -184,20 +187,59 @@ def test_replays_in_any_order_converge_to_the_same_aggregates() -> None:
                                                                    timedelta(seconds=60))
 
 
-def test_window_state_round_trips_and_restores() -> None:
+def _apply(table: dict[str, bytes], writes: list[StateWrite]) -> None:
+    """What the faust table (and its compacted changelog) ends up holding."""
+    for w in writes:
+        if w.value is None:
+            table.pop(w.key, None)
+        else:
+            table[w.key] = w.value
+
+
+def test_window_state_round_trips_through_table_records() -> None:
     cfg = WindowConfig(lateness_s=0, idle_grace_s=0)
     store = WindowStore(cfg)
+    table: dict[str, bytes] = {}
     store.add(ev(1, 1), 0, E0 + 1)
     store.add(ev(2, 2, channel="email"), 1, E0 + 2)
-    saved = {k: w.dumps() for k, w in store.take_dirty()}
-    assert len(saved) == 2
+    _apply(table, store.state_writes())
+    store.add(ev(3, 3), 0, E0 + 3)
+    writes = store.state_writes()
+    _apply(table, writes)
+    # one record per window per persist, carrying the counters and only the new ids
+    assert [w.key for w in writes] == [state_key(0, int(E0), 1)]
+    assert orjson.loads(writes[0].value or b"")["ids"] == ["e3"]
     fresh = WindowStore(cfg)
-    for (p, _), data in saved.items():
-        fresh.restore(p, Window.loads(data), E0 + 3)
-    assert fresh.add(ev(1, 1), 0, E0 + 3) is Outcome.DUPLICATE  # ids survive a restart
+    assert fresh.restore_state(table.items(), {0, 1}, E0 + 4) == 2
+    for i in (1, 3):
+        assert fresh.add(ev(i, i), 0, E0 + 4) is Outcome.DUPLICATE  # ids survive a restart
     _, before = store.close_due(E0 + 61)
     _, after = fresh.close_due(E0 + 61)
     assert {(r.key, r.version) for r in before} == {(r.key, r.version) for r in after}
+    only_p1 = WindowStore(cfg)
+    assert only_p1.restore_state(table.items(), {1}, E0 + 4) == 1
+
+
+def test_ids_are_forgotten_after_the_dedupe_horizon_and_windows_after_retention() -> None:
+    cfg = WindowConfig(lateness_s=0, idle_grace_s=0, dedupe_s=120, retention_s=600)
+    store = WindowStore(cfg)
+    table: dict[str, bytes] = {}
+    store.add(ev(1, 1), 0, E0 + 1)
+    _apply(table, store.state_writes())
+    store.add(ev(2, 200), 0, E0 + 200)  # watermark 200: window 0 ended 140 s ago
+    store.expire(E0 + 200)
+    _apply(table, store.state_writes())
+    assert state_key(0, int(E0), 0) not in table  # the record holding the id is gone
+    assert Window.loads(table[state_key(0, int(E0), 1)]).ids_dropped
+    assert store.windows[(0, int(E0))].seen == set()
+    restored = WindowStore(cfg)
+    restored.restore_state(table.items(), {0}, E0 + 201)
+    assert restored.windows[(0, int(E0))].series[(ALL, ALL, ALL)].count == 1
+    store.add(ev(3, 800), 0, E0 + 800)
+    gone = store.expire(E0 + 800)
+    _apply(table, store.state_writes())
+    assert gone == [(0, int(E0))]
+    assert not any(k.startswith(f"0|{int(E0)}|") for k in table)
 
 
 def test_aggregate_record_validates_and_round_trips() -> None:
