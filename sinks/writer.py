@@ -69,13 +69,15 @@ class Sink:
         backend: Backend,
         group_id: str | None = None,
         topic_names: Sequence[str] | None = None,
+        mappings: dict[str, TableMapping] | None = None,
     ) -> None:
         from kafka import KafkaConsumer, KafkaProducer
         from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
         self.settings = settings
         self.backend = backend
-        self.mappings: dict[str, TableMapping] = {t: MAPPINGS[t] for t in (topic_names or list(MAPPINGS))}
+        known = mappings or MAPPINGS
+        self.mappings: dict[str, TableMapping] = {t: known[t] for t in (topic_names or list(known))}
         self.caps = Capabilities(backend.version())
         poll_interval_ms = int(max(settings.max_poll_interval_s, 8) * 1000)
         self.consumer = KafkaConsumer(
@@ -101,6 +103,9 @@ class Sink:
         self.rows_written = 0
         self.dead_lettered = 0
         self._to_commit: dict[Any, int] = {}
+        self.committed: dict[Any, int] = {}
+        """Last committed offset per partition (for tests, tools and the lag gauge)."""
+        self.max_pending = 0
         self._dl_pending = False
         self._attempt = 0
         self._retry_at = 0.0
@@ -268,12 +273,14 @@ class Sink:
         if offsets:
             try:
                 self.consumer.commit(offsets)
+                self.committed.update({tp: om.offset for tp, om in offsets.items()})
             except Exception as exc:  # noqa: BLE001 - a failed commit only means a replay, which is idempotent
                 log.warning("offset commit failed (rows will be replayed idempotently): %s", exc)
 
     # -- flow control and rebalances ------------------------------------------------------------
     def _backpressure(self) -> None:
         pending = self.batcher.pending()
+        self.max_pending = max(self.max_pending, pending)
         metrics.PENDING_ROWS.set(pending)
         should_pause = self._down or pending >= self.settings.sink_max_pending_rows
         if should_pause and not self._paused:
