@@ -124,3 +124,49 @@ def fast(settings: Settings, **extra: Any) -> Settings:
 
 def make_sink(settings: Settings, backend: Backend, group: str, **kw: Any) -> Sink:
     return Sink(settings, backend, group_id=group, **kw)
+
+
+class OutageBackend:
+    """Fault injection at the backend boundary: a real backend whose inserts fail while "down".
+
+    Used for chDB, which runs in-process and cannot be stopped like a server. While down, every
+    insert raises the same retryable ``ClickHouseError`` the server backend raises on a lost
+    connection; everything else goes to the real ClickHouse underneath.
+    """
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.down_until = 0.0
+        self.failed_inserts = 0
+
+    def down_for(self, seconds: float) -> None:
+        import time
+
+        self.down_until = time.monotonic() + seconds
+
+    def version(self) -> tuple[int, ...]:
+        return self.inner.version()
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> None:
+        self.inner.execute(sql, params)
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.inner.query(sql, params)
+
+    def query_dicts(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.inner.query_dicts(sql, params)
+
+    def insert(self, table: str, columns: Any, rows: Any, dedup_token: str | None = None) -> None:
+        import time
+
+        from sinks.clickhouse.backend import ClickHouseError
+
+        if time.monotonic() < self.down_until:
+            self.failed_inserts += 1
+            raise ClickHouseError("ClickHouse unreachable: [Errno 111] Connection refused (injected)",
+                                  retryable=True)
+        self.inner.insert(table, columns, rows, dedup_token)
+
+    def close(self) -> None:
+        self.inner.close()
