@@ -133,6 +133,13 @@ def _need(d: Mapping[str, Any], *names: str) -> Any:
     return value
 
 
+def _invalid(exc: ValidationError) -> RowError:
+    """``invalid_json`` when the bytes are not JSON at all, else ``invalid_contract``."""
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return RowError("invalid_json", str(exc))
+    return RowError("invalid_contract", str(exc))
+
+
 def _load(topic: str, value: bytes) -> Mapping[str, Any]:
     """Validate with the topic's registered contract if there is one, else parse the JSON."""
     model = TOPIC_MODELS.get(topic)
@@ -141,7 +148,7 @@ def _load(topic: str, value: bytes) -> Mapping[str, Any]:
             return model.model_validate_json(value).model_dump(mode="json")
         data = orjson.loads(value)
     except ValidationError as exc:
-        raise RowError("invalid_contract", str(exc)) from exc
+        raise _invalid(exc) from exc
     except orjson.JSONDecodeError as exc:
         raise RowError("invalid_json", str(exc)) from exc
     if not isinstance(data, dict):
@@ -194,7 +201,7 @@ def scored_rows(values: Sequence[bytes], sources: Sequence[Source]) -> list[Row 
             ev = models[i] if models is not None else ScoredFeedback.model_validate_json(values[i])
             out.append(feedback_row(ev, src.partition, src.offset))
         except ValidationError as exc:
-            out.append(RowError("invalid_contract", str(exc)))
+            out.append(_invalid(exc))
         except RowError as exc:
             out.append(exc)
     return out
