@@ -164,6 +164,11 @@ def schema_migrate(
 # --- commands: customers (issue 5) ---
 # --- commands: spikes (issue 6) ---
 # --- commands: clickhouse (issue 7) ---
+from sinks.cli import erase_cmd, retention_cmd, stats_cmd  # noqa: E402 - registered after the app exists
+
+cli.command("stats")(stats_cmd)
+cli.command("erase")(erase_cmd)
+schema_cli.command("retention")(retention_cmd)
 # --- commands: dashboards (issue 8) ---
 # --- commands: bench (issue 9) ---
 

@@ -147,7 +147,7 @@ class DriverBackend:
                 self._client.disconnect()
                 raise ClickHouseError(f"ClickHouse unreachable: {exc}", retryable=True) from exc
             except errors.ServerException as exc:
-                raise ClickHouseError.from_server(str(exc).split("\n")[0][:500], exc.code) from exc
+                raise ClickHouseError.from_server(" ".join(str(exc).split("\n")[:2])[:500], exc.code) from exc
             except (errors.TypeMismatchError, errors.TooLargeStringSize, TypeError, ValueError, OverflowError,
                     struct.error, AttributeError) as exc:
                 # The driver could not encode a value: the rows are bad. The connection may hold a

@@ -18,7 +18,7 @@ from sinks.clickhouse.schema import Capabilities, retention_ttl_statements
 _FALLBACK: tuple[tuple[str, str, str], ...] = (
     ("feedback_events", "event_time < now() - %(secs)s AND (text != '' OR subject != '')",
      "UPDATE text = '', subject = ''"),
-    ("customer_alerts", "event_time < now() - %(secs)s AND notEmpty(evidence)", "UPDATE evidence = []"),
+    ("customer_alerts", "event_time < now() - %(secs)s AND notEmpty(evidence)", "UPDATE evidence = emptyArrayString()"),
     ("dead_letters", "failed_at < now() - %(secs)s", "DELETE"),
 )
 
