@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-ClickHouseOpt = Annotated[str | None, typer.Option("--clickhouse", help="ClickHouse URL (default: RIPPLE_CLICKHOUSE_URL).")]
+ClickHouseOpt = Annotated[
+    str | None, typer.Option("--clickhouse", help="ClickHouse URL (default: RIPPLE_CLICKHOUSE_URL).")
+]
 
 
 def _backend(url: str | None) -> tuple[Any, str]:
@@ -23,7 +25,7 @@ def _backend(url: str | None) -> tuple[Any, str]:
     password = settings.clickhouse_password.get_secret_value() if settings.clickhouse_password else None
     try:
         return connect(target, password), target
-    except Exception as exc:  # noqa: BLE001 - one clear line for any connection problem
+    except Exception as exc:
         fail(f"cannot open ClickHouse at {target}: {exc}")
         raise  # unreachable: fail() exits
 
@@ -72,7 +74,7 @@ def stats_cmd(
 def erase_cmd(
     customer: Annotated[str, typer.Option("--customer", help="The customer id to erase everywhere.")],
     clickhouse: ClickHouseOpt = None,
-    tombstones: Annotated[bool, typer.Option(help="Also write Kafka tombstones for the customer's key.")] = True,
+    tombstones: Annotated[bool, typer.Option(help="Also write Kafka tombstones for the key.")] = True,
 ) -> None:
     """Erase a customer: delete their rows from every table and tombstone their key on compacted topics."""
     from ripple.cli import fail
@@ -94,14 +96,16 @@ def erase_cmd(
         settings = get_settings()
         try:
             write_tombstones(settings, customer)
-        except Exception as exc:  # noqa: BLE001 - rows are gone; say clearly what is left to do
+        except Exception as exc:
             fail(f"rows erased, but tombstones could not be written to {settings.brokers}: {exc}")
         typer.echo("tombstones written to " + ", ".join(TOMBSTONE_TOPICS))
 
 
 def retention_cmd(
     clickhouse: ClickHouseOpt = None,
-    days: Annotated[int | None, typer.Option(help="Days to keep feedback text (default: RIPPLE_RETENTION_DAYS).")] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Days to keep feedback text (RIPPLE_RETENTION_DAYS).")
+    ] = None,
 ) -> None:
     """Apply the text retention policy now: TTL where the server has it, a mutation on 18.16."""
     from ripple.cli import fail

@@ -13,11 +13,16 @@ from datetime import UTC, datetime, timedelta
 from producers.simulator import Simulator
 from ripple.contracts import ScoredFeedback, SentimentLabel
 
-_WORDS = {SentimentLabel.NEGATIVE: ("late", "broken"), SentimentLabel.POSITIVE: ("great",),
-          SentimentLabel.NEUTRAL: ()}
+_WORDS = {
+    SentimentLabel.NEGATIVE: ("late", "broken"),
+    SentimentLabel.POSITIVE: ("great",),
+    SentimentLabel.NEUTRAL: (),
+}
 
 
-def scored_events(n: int, seed: int = 7, prefix: str = "ev", customers: int = 500) -> Iterator[ScoredFeedback]:
+def scored_events(
+    n: int, seed: int = 7, prefix: str = "ev", customers: int = 500
+) -> Iterator[ScoredFeedback]:
     sim = Simulator(seed=seed, customers=customers, prefix=prefix)
     for raw in sim.events(n):
         text = raw.text.lower()
@@ -28,8 +33,16 @@ def scored_events(n: int, seed: int = 7, prefix: str = "ev", customers: int = 50
         else:
             label, sentiment = SentimentLabel.NEUTRAL, 0.0
         yield ScoredFeedback(
-            **raw.model_dump(), language="en", language_confidence=0.99, sentiment=sentiment, label=label,
-            reliable=True, scorer="sample", scorer_version="1", drivers=_WORDS[label], satisfaction=sentiment,
+            **raw.model_dump(),
+            language="en",
+            language_confidence=0.99,
+            sentiment=sentiment,
+            label=label,
+            reliable=True,
+            scorer="sample",
+            scorer_version="1",
+            drivers=_WORDS[label],
+            satisfaction=sentiment,
             aspects=("delivery",) if "deliver" in text or "parcel" in text else (),
             scored_at=raw.event_time + timedelta(seconds=1),
         )

@@ -24,7 +24,9 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ripple import topics
@@ -97,7 +99,9 @@ class Sink:
         self.producer = KafkaProducer(
             bootstrap_servers=settings.broker_list(), acks="all", enable_idempotence=True, linger_ms=5
         )
-        self.batcher = Batcher(settings.sink_batch_rows, settings.sink_batch_seconds, settings.sink_grace_seconds)
+        self.batcher = Batcher(
+            settings.sink_batch_rows, settings.sink_batch_seconds, settings.sink_grace_seconds
+        )
         self.stop_event = threading.Event()
         self.delay = backoff_delays(settings.sink_retry_base_s, settings.sink_retry_cap_s)
         self.rows_written = 0
@@ -106,6 +110,9 @@ class Sink:
         self.committed: dict[Any, int] = {}
         """Last committed offset per partition (for tests, tools and the lag gauge)."""
         self.max_pending = 0
+        self.max_inflight = 2
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ripple-sink-insert")
+        self._inflight: deque[tuple[PartitionBatch, Future[None]]] = deque()
         self._dl_pending = False
         self._attempt = 0
         self._retry_at = 0.0
@@ -128,7 +135,7 @@ class Sink:
     def step(self) -> None:
         """One iteration: poll, cut batches, insert what is ready, commit, apply backpressure."""
         now = time.monotonic()
-        timeout_ms = 100
+        timeout_ms = 10 if self._inflight else 100
         if self._down:
             timeout_ms = max(0, min(1000, int((self._retry_at - now) * 1000)))
         records = self.consumer.poll(timeout_ms=timeout_ms)
@@ -151,21 +158,44 @@ class Sink:
             try:
                 hw = self.consumer.highwater(tp)
                 pos = self.consumer.position(tp, timeout_ms=0) if hw is not None else None
-            except Exception:  # noqa: BLE001 - unknown position means "not known to be caught up"
+            except Exception:
                 hw, pos = None, None
             out[tp] = hw is not None and pos is not None and pos >= hw
         return out
 
     # -- inserting ----------------------------------------------------------------------------
+    # Inserts run on one background thread so the next batch is fetched and validated while the
+    # server writes the previous one. Completions are handled strictly in submission order, and
+    # only here, on the consumer's thread, are offsets committed (kafka-python is not thread-safe).
     def _flush_ready(self) -> None:
-        while self.batcher.ready:
-            batch = self.batcher.ready[0]
+        self._reap(block=False)
+        if self._down and time.monotonic() < self._retry_at:
+            return
+        while self.batcher.ready and len(self._inflight) < self.max_inflight:
+            batch = self.batcher.ready.pop(0)
+            self._inflight.append((batch, self._executor.submit(self._write, batch)))
+        if self._down:  # probing after an outage: wait for the verdict before sending more
+            self._reap(block=True)
+
+    def _reap(self, block: bool) -> None:
+        """Handle finished inserts in order; on a retryable failure requeue everything in flight."""
+        while self._inflight:
+            batch, future = self._inflight[0]
+            if not block and not future.done():
+                return
             try:
-                self._write(batch)
+                future.result()
             except ClickHouseError as exc:
+                # Later in-flight batches must not be committed before this one: wait for them and
+                # put all back, in order (a repeat insert is absorbed by token / ReplacingMergeTree).
+                requeue = [b for b, f in self._inflight]
+                for _, f in self._inflight:
+                    f.exception()
+                self._inflight.clear()
+                self.batcher.ready[:0] = requeue
                 self._outage(exc)
                 return
-            self.batcher.ready.pop(0)
+            self._inflight.popleft()
             self._to_commit[batch.key] = batch.end
             if self._down:
                 log.warning("ClickHouse is back after %d retries", self._attempt)
@@ -182,12 +212,17 @@ class Sink:
         prefix = f"{mapping.table}:{tp.topic}:{tp.partition}"
         self._insert_isolating(mapping, tp, prefix, batch, rows, sources, values, top=True)
 
-    def _map(self, mapping: TableMapping, tp: Any,
-             batch: PartitionBatch) -> tuple[list[Row], list[Source], list[bytes]]:
+    def _map(
+        self, mapping: TableMapping, tp: Any, batch: PartitionBatch
+    ) -> tuple[list[Row], list[Source], list[bytes]]:
         rows: list[Row] = []
         sources: list[Source] = []
         values: list[bytes] = []
-        live = [(v, o, k) for v, o, k in zip(batch.values, batch.offsets, batch.keys, strict=True) if v is not None]
+        live = [
+            (v, o, k)
+            for v, o, k in zip(batch.values, batch.offsets, batch.keys, strict=True)
+            if v is not None
+        ]
         if live:  # tombstones (value None, e.g. after an erasure) carry nothing to write
             srcs = [Source(tp.partition, o, k) for _, o, k in live]
             vals = [v for v, _, _ in live]
@@ -200,8 +235,17 @@ class Sink:
                     values.append(value)
         return rows, sources, values
 
-    def _insert_isolating(self, mapping: TableMapping, tp: Any, prefix: str, batch: PartitionBatch,
-                          rows: list[Row], sources: list[Source], values: list[bytes], top: bool = False) -> None:
+    def _insert_isolating(
+        self,
+        mapping: TableMapping,
+        tp: Any,
+        prefix: str,
+        batch: PartitionBatch,
+        rows: list[Row],
+        sources: list[Source],
+        values: list[bytes],
+        top: bool = False,
+    ) -> None:
         """Insert; when the server rejects the rows, bisect to dead-letter only the bad ones."""
         if not rows:
             return
@@ -226,8 +270,18 @@ class Sink:
         metrics.BATCH_ROWS.labels(mapping.table).observe(len(rows))
         self.rows_written += len(rows)
 
-    def _reject(self, mapping: TableMapping, tp: Any, value: bytes, src: Source, reason: str, detail: str,
-                rows: list[Row], sources: list[Source], values: list[bytes]) -> None:
+    def _reject(
+        self,
+        mapping: TableMapping,
+        tp: Any,
+        value: bytes,
+        src: Source,
+        reason: str,
+        detail: str,
+        rows: list[Row],
+        sources: list[Source],
+        values: list[bytes],
+    ) -> None:
         """Send a record the sink cannot write to the dead-letter topic with stage and reason.
 
         A broken record *of the dead-letter topic itself* is not sent back there (that would loop);
@@ -235,8 +289,16 @@ class Sink:
         """
         metrics.DEADLETTERS.labels(reason).inc()
         self.dead_lettered += 1
-        dl = DeadLetter.of("sink", reason, value, detail, topic=tp.topic, partition=tp.partition,
-                           offset=src.offset, key=src.key)
+        dl = DeadLetter.of(
+            "sink",
+            reason,
+            value,
+            detail,
+            topic=tp.topic,
+            partition=tp.partition,
+            offset=src.offset,
+            key=src.key,
+        )
         if tp.topic == topics.DEADLETTER:
             row = dead_letter_row(dl.model_dump(mode="json"), src)
             if reason != "insert_rejected":
@@ -268,18 +330,20 @@ class Sink:
             self.producer.flush()  # dead letters must be durable before their offsets are committed
             self._dl_pending = False
         assigned = self.consumer.assignment()
-        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._to_commit.items() if tp in assigned}
+        offsets = {
+            tp: OffsetAndMetadata(off, "", -1) for tp, off in self._to_commit.items() if tp in assigned
+        }
         self._to_commit = {}
         if offsets:
             try:
                 self.consumer.commit(offsets)
                 self.committed.update({tp: om.offset for tp, om in offsets.items()})
-            except Exception as exc:  # noqa: BLE001 - a failed commit only means a replay, which is idempotent
+            except Exception as exc:
                 log.warning("offset commit failed (rows will be replayed idempotently): %s", exc)
 
     # -- flow control and rebalances ------------------------------------------------------------
     def _backpressure(self) -> None:
-        pending = self.batcher.pending()
+        pending = self.batcher.pending() + sum(len(b) for b, _ in self._inflight)
         self.max_pending = max(self.max_pending, pending)
         metrics.PENDING_ROWS.set(pending)
         should_pause = self._down or pending >= self.settings.sink_max_pending_rows
@@ -292,12 +356,15 @@ class Sink:
         metrics.PAUSED.set(1 if self._paused else 0)
 
     def _revoked(self, revoked: set[Any]) -> None:
+        self._reap(block=True)  # let running inserts finish so what they wrote is committed now
         self._commit()
         dropped = self.batcher.drop(revoked)
         for tp in revoked:
             self._to_commit.pop(tp, None)
         if dropped:
-            log.info("rebalance: dropped %d unwritten records of %d revoked partitions", dropped, len(revoked))
+            log.info(
+                "rebalance: dropped %d unwritten records of %d revoked partitions", dropped, len(revoked)
+            )
 
     def _assigned(self, assigned: set[Any]) -> None:
         if self._paused and assigned:
@@ -310,7 +377,7 @@ class Sink:
             try:
                 hw = self.consumer.highwater(tp)
                 pos = self.consumer.position(tp, timeout_ms=0)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 continue
             if hw is not None and pos is not None:
                 table = self.mappings[tp.topic].table
@@ -328,6 +395,12 @@ class Sink:
             log.warning("retention run failed (will retry next interval): %s", exc)
 
     def close(self) -> None:
+        try:
+            self._reap(block=True)
+            self._commit()
+        except Exception as exc:
+            log.warning("final commit failed: %s", exc)
+        self._executor.shutdown(wait=True)
         try:
             self.consumer.close(autocommit=False)
         finally:

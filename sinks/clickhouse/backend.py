@@ -18,34 +18,35 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from urllib.parse import unquote, urlparse
 
 import orjson
-
 
 # Server error codes that mean "these rows are bad" (the same insert will fail forever): the
 # writer isolates the offending rows and dead-letters them. Every other failure (network, memory,
 # too many parts, read-only, a missing table after a bad deploy) is retried with backoff, since
 # dead-lettering a whole stream because of a transient or operator problem would be worse.
-DATA_ERROR_CODES = frozenset({
-    6,    # CANNOT_PARSE_TEXT
-    26,   # CANNOT_PARSE_QUOTED_STRING
-    27,   # CANNOT_PARSE_INPUT_ASSERTION_FAILED
-    32,   # ATTEMPT_TO_READ_AFTER_EOF
-    33,   # CANNOT_READ_ALL_DATA
-    38,   # CANNOT_PARSE_DATE
-    41,   # CANNOT_PARSE_DATETIME
-    53,   # TYPE_MISMATCH
-    69,   # ARGUMENT_OUT_OF_BOUND
-    70,   # CANNOT_CONVERT_TYPE
-    72,   # CANNOT_PARSE_NUMBER
-    117,  # INCORRECT_DATA
-    131,  # TOO_LARGE_STRING_SIZE
-    321,  # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
-    349,  # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
-    407,  # DECIMAL_OVERFLOW
-})
+DATA_ERROR_CODES = frozenset(
+    {
+        6,  # CANNOT_PARSE_TEXT
+        26,  # CANNOT_PARSE_QUOTED_STRING
+        27,  # CANNOT_PARSE_INPUT_ASSERTION_FAILED
+        32,  # ATTEMPT_TO_READ_AFTER_EOF
+        33,  # CANNOT_READ_ALL_DATA
+        38,  # CANNOT_PARSE_DATE
+        41,  # CANNOT_PARSE_DATETIME
+        53,  # TYPE_MISMATCH
+        69,  # ARGUMENT_OUT_OF_BOUND
+        70,  # CANNOT_CONVERT_TYPE
+        72,  # CANNOT_PARSE_NUMBER
+        117,  # INCORRECT_DATA
+        131,  # TOO_LARGE_STRING_SIZE
+        321,  # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+        349,  # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+        407,  # DECIMAL_OVERFLOW
+    }
+)
 
 _CODE = re.compile(r"Code:\s*(\d+)")
 
@@ -58,8 +59,9 @@ class ClickHouseError(RuntimeError):
     ``code`` is the server's error code when known.
     """
 
-    def __init__(self, message: str, retryable: bool = False, code: int | None = None,
-                 data_error: bool = False) -> None:
+    def __init__(
+        self, message: str, retryable: bool = False, code: int | None = None, data_error: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.data_error = data_error
@@ -103,7 +105,7 @@ def _escape(sql: str, params: dict[str, Any] | None) -> str:
     from clickhouse_driver.util.escape import escape_params
 
     ctx = SimpleNamespace(server_info=SimpleNamespace(get_timezone=lambda: "UTC"))
-    return sql % escape_params(params, ctx)
+    return str(sql % escape_params(params, ctx))
 
 
 def _parse_version(text: str) -> tuple[int, ...]:
@@ -118,7 +120,11 @@ class DriverBackend:
     # Short socket timeouts so a hung server (SIGSTOP, network partition) surfaces as a retryable
     # error within seconds instead of clickhouse-driver's 300 s default; a URL query parameter of
     # the same name overrides each.
-    TIMEOUTS: dict[str, float] = {"connect_timeout": 3.0, "send_receive_timeout": 30.0, "sync_request_timeout": 5.0}
+    TIMEOUTS: ClassVar[dict[str, float]] = {
+        "connect_timeout": 3.0,
+        "send_receive_timeout": 30.0,
+        "sync_request_timeout": 5.0,
+    }
 
     def __init__(self, url: str, password: str | None = None) -> None:
         from urllib.parse import parse_qs
@@ -137,7 +143,7 @@ class DriverBackend:
         self._version: tuple[int, ...] | None = None
         self._lock = threading.Lock()
 
-    def _run(self, sql: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+    def _run(self, sql: str, params: Any = None, **kw: Any) -> Any:
         from clickhouse_driver import errors
 
         with self._lock:
@@ -148,8 +154,15 @@ class DriverBackend:
                 raise ClickHouseError(f"ClickHouse unreachable: {exc}", retryable=True) from exc
             except errors.ServerException as exc:
                 raise ClickHouseError.from_server(" ".join(str(exc).split("\n")[:2])[:500], exc.code) from exc
-            except (errors.TypeMismatchError, errors.TooLargeStringSize, TypeError, ValueError, OverflowError,
-                    struct.error, AttributeError) as exc:
+            except (
+                errors.TypeMismatchError,
+                errors.TooLargeStringSize,
+                TypeError,
+                ValueError,
+                OverflowError,
+                struct.error,
+                AttributeError,
+            ) as exc:
                 # The driver could not encode a value: the rows are bad. The connection may hold a
                 # half-sent block, which the server discards when we drop it.
                 self._client.disconnect()
@@ -175,7 +188,11 @@ class DriverBackend:
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def insert(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], dedup_token: str | None = None
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        dedup_token: str | None = None,
     ) -> None:
         if not rows:
             return
@@ -211,7 +228,7 @@ class ChdbBackend:
 
         Path(path).mkdir(parents=True, exist_ok=True)
         self.path = str(path)
-        self._session: Any = session.Session(self.path)
+        self._session: Any = session.Session(self.path)  # type: ignore[no-untyped-call]
         self._lock = threading.Lock()
         self._version: tuple[int, ...] | None = None
 
@@ -250,7 +267,11 @@ class ChdbBackend:
         return [tuple(r) for r in payload.get("data", [])]
 
     def insert(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], dedup_token: str | None = None
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        dedup_token: str | None = None,
     ) -> None:
         if not rows:
             return
@@ -282,4 +303,6 @@ def connect(url: str, password: str | None = None) -> Backend:
         return ChdbBackend(path)
     if parsed.scheme in ("clickhouse", "clickhouses"):
         return DriverBackend(url, password)
-    raise ValueError(f"unsupported ClickHouse URL scheme {parsed.scheme!r}: use clickhouse://... or chdb://PATH")
+    raise ValueError(
+        f"unsupported ClickHouse URL scheme {parsed.scheme!r}: use clickhouse://... or chdb://PATH"
+    )

@@ -65,14 +65,16 @@ GROUP BY state ORDER BY state
 MINUTE_LATEST = """
 SELECT window_start, channel, aspect, language,
        argMax(count, version) AS count, argMax(negative, version) AS negative,
-       argMax(satisfaction_sum, version) AS satisfaction_sum, argMax(satisfaction_n, version) AS satisfaction_n,
+       argMax(satisfaction_sum, version) AS satisfaction_sum,
+       argMax(satisfaction_n, version) AS satisfaction_n,
        argMax(promoters, version) AS promoters, argMax(passives, version) AS passives,
        argMax(detractors, version) AS detractors, argMax(late, version) AS late
 FROM feedback_minute GROUP BY window_start, channel, aspect, language
 """
 
 MINUTE_BY_CHANNEL = f"""
-SELECT channel, sum(count) AS n, sum(negative) AS negative FROM ({MINUTE_LATEST}) GROUP BY channel ORDER BY channel
+SELECT channel, sum(count) AS n, sum(negative) AS negative
+FROM ({MINUTE_LATEST}) GROUP BY channel ORDER BY channel
 """
 
 DEAD_LETTERS_BY_REASON = """

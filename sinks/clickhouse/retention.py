@@ -16,9 +16,16 @@ from sinks.clickhouse.schema import Capabilities, retention_ttl_statements
 # (table, condition selecting expired content, mutation command) — constants, never user input;
 # the age is bound as a parameter.
 _FALLBACK: tuple[tuple[str, str, str], ...] = (
-    ("feedback_events", "event_time < now() - %(secs)s AND (text != '' OR subject != '')",
-     "UPDATE text = '', subject = ''"),
-    ("customer_alerts", "event_time < now() - %(secs)s AND notEmpty(evidence)", "UPDATE evidence = emptyArrayString()"),
+    (
+        "feedback_events",
+        "event_time < now() - %(secs)s AND (text != '' OR subject != '')",
+        "UPDATE text = '', subject = ''",
+    ),
+    (
+        "customer_alerts",
+        "event_time < now() - %(secs)s AND notEmpty(evidence)",
+        "UPDATE evidence = emptyArrayString()",
+    ),
     ("dead_letters", "failed_at < now() - %(secs)s", "DELETE"),
 )
 

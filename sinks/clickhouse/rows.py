@@ -20,7 +20,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from ripple import topics
-from ripple.contracts import TOPIC_MODELS, ScoredFeedback
+from ripple.contracts import TOPIC_MODELS, Channel, ScoredFeedback, SentimentLabel
 
 Row = tuple[Any, ...]
 
@@ -52,7 +52,9 @@ class Source:
 # -- helpers --------------------------------------------------------------------------------------
 def naive_utc(value: datetime, field: str = "datetime") -> datetime:
     """UTC wall time without tzinfo (how the drivers send DateTime); range-checked."""
-    if value.tzinfo is not None:
+    if value.tzinfo is UTC:  # contracts normalise to UTC already: skip the conversion
+        value = value.replace(tzinfo=None)
+    elif value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     if not _DT_MIN <= value <= _DT_MAX:
         raise RowError("value_out_of_range", f"{field}={value.isoformat()} is outside ClickHouse DateTime")
@@ -158,27 +160,99 @@ def _load(topic: str, value: bytes) -> Mapping[str, Any]:
 
 # -- feedback.scored.v1 -> feedback_events --------------------------------------------------------
 FEEDBACK_COLUMNS: tuple[str, ...] = (
-    "event_id", "customer_id", "channel", "event_time", "text", "stars", "csat", "nps", "agent_id",
-    "conversation_id", "subject", "product", "public", "duration_s", "hold_time_s", "rings", "customer_value",
-    "segment", "incentivised", "language", "language_confidence", "sentiment", "label", "reliable", "scorer",
-    "scorer_version", "drivers", "satisfaction", "sarcasm", "aspects", "cues", "pii_redacted", "scored_at",
-    "kafka_partition", "kafka_offset",
+    "event_id",
+    "customer_id",
+    "channel",
+    "event_time",
+    "text",
+    "stars",
+    "csat",
+    "nps",
+    "agent_id",
+    "conversation_id",
+    "subject",
+    "product",
+    "public",
+    "duration_s",
+    "hold_time_s",
+    "rings",
+    "customer_value",
+    "segment",
+    "incentivised",
+    "language",
+    "language_confidence",
+    "sentiment",
+    "label",
+    "reliable",
+    "scorer",
+    "scorer_version",
+    "drivers",
+    "satisfaction",
+    "sarcasm",
+    "aspects",
+    "cues",
+    "pii_redacted",
+    "scored_at",
+    "kafka_partition",
+    "kafka_offset",
 )
 
 
 def feedback_row(ev: ScoredFeedback, partition: int, offset: int) -> Row:
-    """One ``feedback_events`` row; datetimes become naive UTC (ClickHouse DateTime is UTC here)."""
+    """One ``feedback_events`` row; datetimes become naive UTC (ClickHouse DateTime is UTC here).
+
+    The hot path of the sink (one call per scored event), hence the inlined conversions.
+    """
     if ev.pii_redacted > MAX_UINT16:
         raise RowError("value_out_of_range", f"pii_redacted={ev.pii_redacted} exceeds UInt16")
-    return (
-        ev.event_id, ev.customer_id, ev.channel.value, naive_utc(ev.event_time, "event_time"), ev.text,
-        ev.stars, ev.csat, ev.nps, ev.agent_id or "", ev.conversation_id or "", ev.subject or "",
-        ev.product or "", int(ev.public), ev.duration_s, ev.hold_time_s, ev.rings, ev.customer_value,
-        ev.segment or "", int(ev.incentivised), ev.language, ev.language_confidence, ev.sentiment,
-        ev.label.value, int(ev.reliable), ev.scorer, ev.scorer_version, list(ev.drivers), ev.satisfaction,
-        int(ev.sarcasm), list(ev.aspects), list(ev.cues), ev.pii_redacted, naive_utc(ev.scored_at, "scored_at"),
-        partition, offset,
+    event_time = (
+        ev.event_time.replace(tzinfo=None) if ev.event_time.tzinfo is UTC else naive_utc(ev.event_time)
     )
+    scored_at = ev.scored_at.replace(tzinfo=None) if ev.scored_at.tzinfo is UTC else naive_utc(ev.scored_at)
+    if not (_DT_MIN <= event_time <= _DT_MAX and _DT_MIN <= scored_at <= _DT_MAX):
+        naive_utc(event_time, "event_time")
+        naive_utc(scored_at, "scored_at")
+    return (
+        ev.event_id,
+        ev.customer_id,
+        _VALUE[ev.channel],
+        event_time,
+        ev.text,
+        ev.stars,
+        ev.csat,
+        ev.nps,
+        ev.agent_id or "",
+        ev.conversation_id or "",
+        ev.subject or "",
+        ev.product or "",
+        1 if ev.public else 0,
+        ev.duration_s,
+        ev.hold_time_s,
+        ev.rings,
+        ev.customer_value,
+        ev.segment or "",
+        1 if ev.incentivised else 0,
+        ev.language,
+        ev.language_confidence,
+        ev.sentiment,
+        _VALUE[ev.label],
+        1 if ev.reliable else 0,
+        ev.scorer,
+        ev.scorer_version,
+        list(ev.drivers),
+        ev.satisfaction,
+        1 if ev.sarcasm else 0,
+        list(ev.aspects),
+        list(ev.cues),
+        ev.pii_redacted,
+        scored_at,
+        partition,
+        offset,
+    )
+
+
+# Enum member -> plain str without the per-access cost of Enum.value.
+_VALUE: dict[Any, str] = {m: m.value for m in (*Channel, *SentimentLabel)}
 
 
 _SCORED_LIST: TypeAdapter[list[ScoredFeedback]] = TypeAdapter(list[ScoredFeedback])
@@ -209,8 +283,22 @@ def scored_rows(values: Sequence[bytes], sources: Sequence[Source]) -> list[Row 
 
 # -- alerts.customer.v1 -> customer_alerts --------------------------------------------------------
 CUSTOMER_ALERT_COLUMNS: tuple[str, ...] = (
-    "alert_id", "customer_id", "kind", "severity", "priority", "reach", "reasons", "evidence", "channel",
-    "due_by", "recommended_action", "event_time", "emitted_at", "version", "kafka_partition", "kafka_offset",
+    "alert_id",
+    "customer_id",
+    "kind",
+    "severity",
+    "priority",
+    "reach",
+    "reasons",
+    "evidence",
+    "channel",
+    "due_by",
+    "recommended_action",
+    "event_time",
+    "emitted_at",
+    "version",
+    "kafka_partition",
+    "kafka_offset",
 )
 
 
@@ -236,14 +324,28 @@ def customer_alert_row(d: Mapping[str, Any], src: Source) -> Row:
         # Alerts are keyed by customer, so one alert's emissions share a partition and the offset
         # orders them: later emission wins unless the contract carries its own version.
         _uint(version, "version") if version is not None else src.offset,
-        src.partition, src.offset,
+        src.partition,
+        src.offset,
     )
 
 
 # -- alerts.spike.v1 -> spike_alerts --------------------------------------------------------------
 SPIKE_ALERT_COLUMNS: tuple[str, ...] = (
-    "spike_id", "channel", "aspect", "language", "state", "observed", "expected", "severity", "window_start",
-    "started_at", "resolved_at", "emitted_at", "version", "kafka_partition", "kafka_offset",
+    "spike_id",
+    "channel",
+    "aspect",
+    "language",
+    "state",
+    "observed",
+    "expected",
+    "severity",
+    "window_start",
+    "started_at",
+    "resolved_at",
+    "emitted_at",
+    "version",
+    "kafka_partition",
+    "kafka_offset",
 )
 
 
@@ -268,14 +370,28 @@ def spike_alert_row(d: Mapping[str, Any], src: Source) -> Row:
         _dt(resolved, "resolved_at") if resolved is not None else None,
         _dt(emitted, "emitted_at") if emitted is not None else started_at,
         _uint(version, "version") if version is not None else src.offset,
-        src.partition, src.offset,
+        src.partition,
+        src.offset,
     )
 
 
 # -- feedback.aggregates.v1 -> feedback_minute ----------------------------------------------------
 MINUTE_COLUMNS: tuple[str, ...] = (
-    "window_start", "channel", "aspect", "language", "count", "negative", "satisfaction_sum", "satisfaction_n",
-    "promoters", "passives", "detractors", "late", "version", "kafka_partition", "kafka_offset",
+    "window_start",
+    "channel",
+    "aspect",
+    "language",
+    "count",
+    "negative",
+    "satisfaction_sum",
+    "satisfaction_n",
+    "promoters",
+    "passives",
+    "detractors",
+    "late",
+    "version",
+    "kafka_partition",
+    "kafka_offset",
 )
 
 
@@ -297,14 +413,24 @@ def minute_row(d: Mapping[str, Any], src: Source) -> Row:
         # A window is re-emitted under the same key (same partition) when late events update it:
         # the later offset replaces the earlier row instead of adding to it.
         _uint(version, "version") if version is not None else src.offset,
-        src.partition, src.offset,
+        src.partition,
+        src.offset,
     )
 
 
 # -- feedback.deadletter.v1 -> dead_letters -------------------------------------------------------
 DEAD_LETTER_COLUMNS: tuple[str, ...] = (
-    "stage", "reason", "detail", "topic", "partition", "offset", "key", "original", "failed_at",
-    "kafka_partition", "kafka_offset",
+    "stage",
+    "reason",
+    "detail",
+    "topic",
+    "partition",
+    "offset",
+    "key",
+    "original",
+    "failed_at",
+    "kafka_partition",
+    "kafka_offset",
 )
 
 
@@ -326,7 +452,8 @@ def dead_letter_row(d: Mapping[str, Any], src: Source) -> Row:
         key,
         _str(_get(d, "original_b64"), "original_b64", 10_000_000),
         _dt(_need(d, "failed_at"), "failed_at"),
-        src.partition, src.offset,
+        src.partition,
+        src.offset,
     )
 
 
@@ -341,8 +468,9 @@ class TableMapping:
     map_batch: Callable[[Sequence[bytes], Sequence[Source]], list[Row | RowError]]
 
 
-def _per_record(topic: str, build: Callable[[Mapping[str, Any], Source], Row]) -> Callable[
-        [Sequence[bytes], Sequence[Source]], list[Row | RowError]]:
+def _per_record(
+    topic: str, build: Callable[[Mapping[str, Any], Source], Row]
+) -> Callable[[Sequence[bytes], Sequence[Source]], list[Row | RowError]]:
     def map_batch(values: Sequence[bytes], sources: Sequence[Source]) -> list[Row | RowError]:
         out: list[Row | RowError] = []
         for value, src in zip(values, sources, strict=True):
@@ -357,13 +485,26 @@ def _per_record(topic: str, build: Callable[[Mapping[str, Any], Source], Row]) -
 
 MAPPINGS: dict[str, TableMapping] = {
     topics.SCORED: TableMapping(topics.SCORED, "feedback_events", FEEDBACK_COLUMNS, scored_rows),
-    topics.AGGREGATES: TableMapping(topics.AGGREGATES, "feedback_minute", MINUTE_COLUMNS,
-                                    _per_record(topics.AGGREGATES, minute_row)),
-    topics.CUSTOMER_ALERTS: TableMapping(topics.CUSTOMER_ALERTS, "customer_alerts", CUSTOMER_ALERT_COLUMNS,
-                                         _per_record(topics.CUSTOMER_ALERTS, customer_alert_row)),
-    topics.SPIKE_ALERTS: TableMapping(topics.SPIKE_ALERTS, "spike_alerts", SPIKE_ALERT_COLUMNS,
-                                      _per_record(topics.SPIKE_ALERTS, spike_alert_row)),
-    topics.DEADLETTER: TableMapping(topics.DEADLETTER, "dead_letters", DEAD_LETTER_COLUMNS,
-                                    _per_record(topics.DEADLETTER, dead_letter_row)),
+    topics.AGGREGATES: TableMapping(
+        topics.AGGREGATES, "feedback_minute", MINUTE_COLUMNS, _per_record(topics.AGGREGATES, minute_row)
+    ),
+    topics.CUSTOMER_ALERTS: TableMapping(
+        topics.CUSTOMER_ALERTS,
+        "customer_alerts",
+        CUSTOMER_ALERT_COLUMNS,
+        _per_record(topics.CUSTOMER_ALERTS, customer_alert_row),
+    ),
+    topics.SPIKE_ALERTS: TableMapping(
+        topics.SPIKE_ALERTS,
+        "spike_alerts",
+        SPIKE_ALERT_COLUMNS,
+        _per_record(topics.SPIKE_ALERTS, spike_alert_row),
+    ),
+    topics.DEADLETTER: TableMapping(
+        topics.DEADLETTER,
+        "dead_letters",
+        DEAD_LETTER_COLUMNS,
+        _per_record(topics.DEADLETTER, dead_letter_row),
+    ),
 }
 """Topic -> table. The sink consumes exactly these topics."""

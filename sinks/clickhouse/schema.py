@@ -253,7 +253,13 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "text_retention_ttl", _m6_retention),
 ]
 
-TABLES: tuple[str, ...] = ("feedback_events", "customer_alerts", "spike_alerts", "feedback_minute", "dead_letters")
+TABLES: tuple[str, ...] = (
+    "feedback_events",
+    "customer_alerts",
+    "spike_alerts",
+    "feedback_minute",
+    "dead_letters",
+)
 
 
 class MigrationError(ClickHouseError):
@@ -295,7 +301,10 @@ def migrate(
             continue
         for stmt in m.statements(caps):
             backend.execute(stmt)
-        backend.insert("ripple_migrations", ["version", "name", "applied_at"],
-                       [(m.version, m.name, datetime.now(UTC).replace(tzinfo=None))])
+        backend.insert(
+            "ripple_migrations",
+            ["version", "name", "applied_at"],
+            [(m.version, m.name, datetime.now(UTC).replace(tzinfo=None))],
+        )
         applied.append(m)
     return applied

@@ -71,20 +71,32 @@ def running(sink: Sink) -> Iterator[Sink]:
 def wait_committed(sink: Sink, bootstrap: str, names: Iterable[str], timeout: float = 90) -> None:
     """Until the sink committed every partition of ``names`` up to its end."""
     ends = end_offsets(bootstrap, names)
-    wait_until(lambda: all(sink.committed.get(tp, 0) >= off for tp, off in ends.items()), timeout,
-               f"sink commits to reach {sum(ends.values())} records")
+    wait_until(
+        lambda: all(sink.committed.get(tp, 0) >= off for tp, off in ends.items()),
+        timeout,
+        f"sink commits to reach {sum(ends.values())} records",
+    )
 
 
 def scored_items(n: int, prefix: str = "ev", seed: int = 7) -> list[tuple[bytes, bytes]]:
     return [(e.customer_id.encode(), e.to_json()) for e in scored_events(n, seed=seed, prefix=prefix)]
 
 
-def customer_alert(alert_id: str, customer: str, kind: str, minute: int, version: int | None = None,
-                   priority: float = 0.5) -> bytes:
+def customer_alert(
+    alert_id: str, customer: str, kind: str, minute: int, version: int | None = None, priority: float = 0.5
+) -> bytes:
     d: dict[str, Any] = {
-        "alert_id": alert_id, "customer_id": customer, "kind": kind, "severity": "high", "priority": priority,
-        "reach": 9.0, "reasons": ["negative_review"], "evidence": ["parcel ten days late"], "channel": "review",
-        "due_by": (T0 + timedelta(hours=10)).isoformat(), "recommended_action": "call back",
+        "alert_id": alert_id,
+        "customer_id": customer,
+        "kind": kind,
+        "severity": "high",
+        "priority": priority,
+        "reach": 9.0,
+        "reasons": ["negative_review"],
+        "evidence": ["parcel ten days late"],
+        "channel": "review",
+        "due_by": (T0 + timedelta(hours=10)).isoformat(),
+        "recommended_action": "call back",
         "event_time": (T0 + timedelta(minutes=minute)).isoformat(),
         "emitted_at": (T0 + timedelta(minutes=minute, seconds=1)).isoformat(),
     }
@@ -94,26 +106,53 @@ def customer_alert(alert_id: str, customer: str, kind: str, minute: int, version
 
 
 def spike_alert(spike_id: str, state: str, minute: int) -> bytes:
-    return orjson.dumps({
-        "spike_id": spike_id, "series": {"channel": "chat", "aspect": "delivery", "language": "en"},
-        "state": state, "observed": 40.0, "expected": 6.5, "severity": "page",
-        "window_start": (T0 + timedelta(minutes=minute)).isoformat(), "started_at": T0.isoformat(),
-        "resolved_at": (T0 + timedelta(minutes=minute)).isoformat() if state == "resolved" else None,
-        "emitted_at": (T0 + timedelta(minutes=minute, seconds=5)).isoformat(),
-    })
+    return orjson.dumps(
+        {
+            "spike_id": spike_id,
+            "series": {"channel": "chat", "aspect": "delivery", "language": "en"},
+            "state": state,
+            "observed": 40.0,
+            "expected": 6.5,
+            "severity": "page",
+            "window_start": (T0 + timedelta(minutes=minute)).isoformat(),
+            "started_at": T0.isoformat(),
+            "resolved_at": (T0 + timedelta(minutes=minute)).isoformat() if state == "resolved" else None,
+            "emitted_at": (T0 + timedelta(minutes=minute, seconds=5)).isoformat(),
+        }
+    )
 
 
 def minute_agg(minute: int, channel: str, count: int, version: int) -> bytes:
-    return orjson.dumps({
-        "window_start": (T0 + timedelta(minutes=minute)).isoformat(), "channel": channel, "aspect": "delivery",
-        "language": "en", "count": count, "negative": count // 2, "satisfaction_sum": -0.5 * count,
-        "satisfaction_n": count, "promoters": 1, "passives": 1, "detractors": 2, "late": 0, "version": version,
-    })
+    return orjson.dumps(
+        {
+            "window_start": (T0 + timedelta(minutes=minute)).isoformat(),
+            "channel": channel,
+            "aspect": "delivery",
+            "language": "en",
+            "count": count,
+            "negative": count // 2,
+            "satisfaction_sum": -0.5 * count,
+            "satisfaction_n": count,
+            "promoters": 1,
+            "passives": 1,
+            "detractors": 2,
+            "late": 0,
+            "version": version,
+        }
+    )
 
 
 def dead_letter(i: int) -> bytes:
-    return DeadLetter.of("score", "invalid_json", b"{not json %d" % i, "bad", topic=topics.RAW, partition=0,
-                         offset=i, key=b"c%06d" % i).to_json()
+    return DeadLetter.of(
+        "score",
+        "invalid_json",
+        b"{not json %d" % i,
+        "bad",
+        topic=topics.RAW,
+        partition=0,
+        offset=i,
+        key=b"c%06d" % i,
+    ).to_json()
 
 
 def fast(settings: Settings, **extra: Any) -> Settings:
@@ -164,8 +203,9 @@ class OutageBackend:
 
         if time.monotonic() < self.down_until:
             self.failed_inserts += 1
-            raise ClickHouseError("ClickHouse unreachable: [Errno 111] Connection refused (injected)",
-                                  retryable=True)
+            raise ClickHouseError(
+                "ClickHouse unreachable: [Errno 111] Connection refused (injected)", retryable=True
+            )
         self.inner.insert(table, columns, rows, dedup_token)
 
     def close(self) -> None:

@@ -64,8 +64,13 @@ def _fill(bootstrap: str) -> dict[str, object]:
     produce(bootstrap, topics.AGGREGATES, aggs)
     produce(bootstrap, topics.DEADLETTER, [(b"c%06d" % i, dead_letter(i)) for i in range(5)])
     return {
-        "totals": {"feedback_events": N, "customer_alerts": sum(kinds.values()), "spike_alerts": 5,
-                   "feedback_minute": 40, "dead_letters": 5},
+        "totals": {
+            "feedback_events": N,
+            "customer_alerts": sum(kinds.values()),
+            "spike_alerts": 5,
+            "feedback_minute": 40,
+            "dead_letters": 5,
+        },
         "feedback_by_channel_label": sorted((c, lab, n) for (c, lab), n in by_label.items()),
         "alerts_by_kind": sorted(kinds.items()),
         "open_alerts": open_alerts,

@@ -55,8 +55,13 @@ def test_poison_records_are_dead_lettered_and_the_sink_keeps_going(
     produce(broker.bootstrap, POISON_TOPIC, [(None, r) for r in rows])
 
     mappings = {**MAPPINGS, POISON_TOPIC: TableMapping(POISON_TOPIC, "poison_t", ("id", "n"), _passthrough)}
-    sink = make_sink(fast(settings), backend, f"sink-{unique}", mappings=mappings,
-                     topic_names=[topics.SCORED, topics.DEADLETTER, POISON_TOPIC])
+    sink = make_sink(
+        fast(settings),
+        backend,
+        f"sink-{unique}",
+        mappings=mappings,
+        topic_names=[topics.SCORED, topics.DEADLETTER, POISON_TOPIC],
+    )
     with running(sink):
         wait_committed(sink, broker.bootstrap, [topics.SCORED, POISON_TOPIC])
         # Dead letters were flushed before those commits; the sink also stores them in dead_letters.
@@ -66,11 +71,17 @@ def test_poison_records_are_dead_lettered_and_the_sink_keeps_going(
     assert exact_totals(backend)["feedback_events"] == 300
     assert int(backend.query("SELECT count() FROM poison_t")[0][0]) == 40
     reasons = {(s, r): int(n) for s, r, n in backend.query(DEAD_LETTERS_BY_REASON)}
-    assert reasons == {("sink", "invalid_json"): 1, ("sink", "invalid_contract"): 1,
-                       ("sink", "value_out_of_range"): 1, ("sink", "insert_rejected"): 1}
+    assert reasons == {
+        ("sink", "invalid_json"): 1,
+        ("sink", "invalid_contract"): 1,
+        ("sink", "value_out_of_range"): 1,
+        ("sink", "insert_rejected"): 1,
+    }
     originals = {r[0]: r[1] for r in backend.query("SELECT reason, original FROM dead_letters")}
     assert base64.b64decode(originals["invalid_json"]) == b"{this is not json"
     assert base64.b64decode(originals["insert_rejected"]) == rows[17]
-    keys = {r[0] for r in backend.query("SELECT key FROM dead_letters WHERE topic = %(t)s", {"t": topics.SCORED})}
+    keys = {
+        r[0] for r in backend.query("SELECT key FROM dead_letters WHERE topic = %(t)s", {"t": topics.SCORED})
+    }
     assert keys == {"c1", "c2", "c3"}
     backend.close()

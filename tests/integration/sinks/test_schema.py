@@ -57,7 +57,11 @@ def test_migrations_run_twice_are_a_noop_and_an_old_database_moves_forward(click
     assert ("TTL" in ddl) == caps.ttl
     assert caps.ttl == (backend.name == "chdb")  # 18.16 has neither; chDB 26 has both
 
-    backend.insert("ripple_migrations", ["version", "name", "applied_at"], [(999, "from the future", datetime(2030, 1, 1))])
+    backend.insert(
+        "ripple_migrations",
+        ["version", "name", "applied_at"],
+        [(999, "from the future", datetime(2030, 1, 1))],
+    )
     with pytest.raises(MigrationError, match="999"):
         migrate(backend)
     backend.close()
@@ -67,17 +71,46 @@ def _seed(backend: Backend, now: datetime) -> None:
     old, new = now - timedelta(days=200), now - timedelta(days=1)
     evs = list(scored_events(4, prefix="keep"))
     rows = []
-    for i, (ev, when, cust) in enumerate(zip(evs, [old, new, old, new], ["c1", "c1", "c2", "c2"], strict=True)):
-        rows.append(feedback_row(ev.model_copy(update={"event_time": when, "customer_id": cust,
-                                                       "text": f"text {i}", "subject": "s"}), 0, i))
+    for i, (ev, when, cust) in enumerate(
+        zip(evs, [old, new, old, new], ["c1", "c1", "c2", "c2"], strict=True)
+    ):
+        rows.append(
+            feedback_row(
+                ev.model_copy(
+                    update={"event_time": when, "customer_id": cust, "text": f"text {i}", "subject": "s"}
+                ),
+                0,
+                i,
+            )
+        )
     backend.insert("feedback_events", FEEDBACK_COLUMNS, rows)
-    alerts = [customer_alert_row({"alert_id": f"a{i}", "customer_id": c, "kind": "opened", "evidence": ["late"],
-                                  "event_time": t.isoformat()}, Source(0, i))
-              for i, (c, t) in enumerate([("c1", old), ("c1", new), ("c2", new)])]
+    alerts = [
+        customer_alert_row(
+            {
+                "alert_id": f"a{i}",
+                "customer_id": c,
+                "kind": "opened",
+                "evidence": ["late"],
+                "event_time": t.isoformat(),
+            },
+            Source(0, i),
+        )
+        for i, (c, t) in enumerate([("c1", old), ("c1", new), ("c2", new)])
+    ]
     backend.insert("customer_alerts", CUSTOMER_ALERT_COLUMNS, alerts)
-    dls = [dead_letter_row({"stage": "score", "reason": "invalid_json", "key_b64": k, "original_b64": "e30=",
-                            "failed_at": t.isoformat()}, Source(0, i))
-           for i, (k, t) in enumerate([("YzE=", old), ("YzE=", new), ("YzI=", new)])]  # c1, c1, c2
+    dls = [
+        dead_letter_row(
+            {
+                "stage": "score",
+                "reason": "invalid_json",
+                "key_b64": k,
+                "original_b64": "e30=",
+                "failed_at": t.isoformat(),
+            },
+            Source(0, i),
+        )
+        for i, (k, t) in enumerate([("YzE=", old), ("YzE=", new), ("YzI=", new)])
+    ]  # c1, c1, c2
     backend.insert("dead_letters", DEAD_LETTER_COLUMNS, dls)
 
 
@@ -109,8 +142,9 @@ def test_erase_removes_a_customer_everywhere_and_writes_tombstones(
     _seed(backend, datetime.now(UTC))
     backend.close()  # chDB: one process at a time; the CLI opens it next
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIPPLE_")}
-    env.update({"RIPPLE_BROKERS": broker.bootstrap, "RIPPLE_CLICKHOUSE_URL": clickhouse_url,
-                "PYTHONPATH": str(ROOT)})
+    env.update(
+        {"RIPPLE_BROKERS": broker.bootstrap, "RIPPLE_CLICKHOUSE_URL": clickhouse_url, "PYTHONPATH": str(ROOT)}
+    )
     cmd = [sys.executable, "-m", "ripple", "erase", "--customer"]
     bad = subprocess.run([*cmd, "c1' OR 1=1 --"], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "customer id" in bad.stderr and bad.stderr.count("\n") == 1
@@ -119,8 +153,11 @@ def test_erase_removes_a_customer_everywhere_and_writes_tombstones(
     assert "feedback_events: 2 row(s) deleted" in done.stdout
 
     backend = connect(clickhouse_url)
-    for table, column in (("feedback_events", "customer_id"), ("customer_alerts", "customer_id"),
-                          ("dead_letters", "key")):
+    for table, column in (
+        ("feedback_events", "customer_id"),
+        ("customer_alerts", "customer_id"),
+        ("dead_letters", "key"),
+    ):
         left = {r[0] for r in backend.query(f"SELECT {column} FROM {table}")}
         assert left == {"c2"}, table
     backend.close()
