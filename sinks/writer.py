@@ -119,7 +119,8 @@ class Sink:
         self._down = False
         self._paused = False
         self._last_lag = 0.0
-        self._last_retention = 0.0 if not self.caps.ttl else float("inf")
+        # Servers without TTL get the retention mutation at start and then every interval.
+        self._last_retention = float("-inf") if not self.caps.ttl else float("inf")
 
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> None:
