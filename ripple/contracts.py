@@ -25,10 +25,8 @@ Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A
 """Identifiers are printable ASCII without spaces so they are safe as Kafka keys and log fields."""
 
 MAX_TEXT_CHARS = 20_000
-
-# C0 controls except tab, newline and carriage return, plus DEL. A compiled regex instead of a
-# per-character Python loop: the loop dominated validation cost in the sink (issue 7 profile).
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab/newline/CR: never part of real feedback, often an injection."""
 
 
 class Channel(StrEnum):
@@ -50,7 +48,9 @@ class SentimentLabel(StrEnum):
 class Contract(BaseModel):
     """Base for every topic's model: frozen, strict about unknown fields, versioned."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, json_schema_serialization_defaults_required=True
+    )
 
     def to_json(self) -> bytes:
         """Serialise for the wire (orjson, UTC timestamps in ISO 8601)."""
@@ -107,7 +107,7 @@ class RawFeedback(Contract):
     @field_validator("text", "subject")
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
-        if value is not None and _CONTROL_CHARS.search(value):
+        if value is not None and _CONTROL.search(value):
             raise ValueError("contains control characters")
         return value
 
@@ -195,10 +195,16 @@ TOPIC_MODELS: dict[str, type[Contract]] = {
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schema per topic, as handed to downstream consumers."""
+    """JSON Schema per topic, as handed to downstream consumers.
+
+    Every field is listed as required because serialised events always carry it. Ripple itself
+    rejects unknown fields, but the published schema allows them: consumers must ignore fields they
+    don't know, which is what lets us add optional fields within a topic version.
+    """
     out = {}
     for topic, model in TOPIC_MODELS.items():
         schema = model.model_json_schema(mode="serialization")
+        schema.pop("additionalProperties", None)
         schema["$id"] = f"urn:ripple:topic:{topic}"
         schema["x-topic"] = topic
         out[topic] = schema
