@@ -136,16 +136,18 @@ class Sink:
     def step(self) -> None:
         """One iteration: poll, cut batches, insert what is ready, commit, apply backpressure."""
         now = time.monotonic()
-        timeout_ms = 10 if self._inflight else 100
-        if self._down:
+        if self._inflight:
+            timeout_ms = 50 if self._down else 10  # a probe may hang: poll calmly meanwhile
+        elif self._down:
             timeout_ms = max(0, min(1000, int((self._retry_at - now) * 1000)))
+        else:
+            timeout_ms = 100
         records = self.consumer.poll(timeout_ms=timeout_ms)
         for tp, msgs in records.items():
             for msg in msgs:
                 self.batcher.add(tp, msg.offset, msg.timestamp, msg.value, msg.key)
         self.batcher.close_due(int(time.time() * 1000), self._caught_up())
-        if not self._down or time.monotonic() >= self._retry_at:
-            self._flush_ready()
+        self._flush_ready()
         self._commit()
         self._backpressure()
         if time.monotonic() - self._last_lag >= 1.0:
@@ -172,11 +174,12 @@ class Sink:
         self._reap(block=False)
         if self._down and time.monotonic() < self._retry_at:
             return
-        while self.batcher.ready and len(self._inflight) < self.max_inflight:
+        # After an outage a single batch probes the server; the consumer thread never blocks on
+        # it (a hung server can hold an insert for the whole socket timeout) and keeps polling.
+        limit = 1 if self._down else self.max_inflight
+        while self.batcher.ready and len(self._inflight) < limit:
             batch = self.batcher.ready.pop(0)
             self._inflight.append((batch, self._executor.submit(self._write, batch)))
-        if self._down:  # probing after an outage: wait for the verdict before sending more
-            self._reap(block=True)
 
     def _reap(self, block: bool) -> None:
         """Handle finished inserts in order; on a retryable failure requeue everything in flight."""
@@ -328,8 +331,10 @@ class Sink:
         from kafka.structs import OffsetAndMetadata
 
         if self._dl_pending:
-            self.producer.flush()  # dead letters must be durable before their offsets are committed
+            # Reset before flushing: a dead letter sent meanwhile by the insert thread keeps the
+            # flag for the next commit, and everything sent so far is covered by this flush.
             self._dl_pending = False
+            self.producer.flush()  # dead letters must be durable before their offsets are committed
         assigned = self.consumer.assignment()
         offsets = {
             tp: OffsetAndMetadata(off, "", -1) for tp, off in self._to_commit.items() if tp in assigned
