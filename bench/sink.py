@@ -90,11 +90,44 @@ def fill(bootstrap: str, n: int) -> list[Any]:
     producer.flush()
     producer.close()
     print(
-        f"pre-filled {n:,} scored events ({made:.1f}s to generate, "
-        f"{time.perf_counter() - t:.1f}s to produce)",
+        f"pre-filled {n:,} scored events ({made:.1f}s to generate, {time.perf_counter() - t:.1f}s to produce)",
         flush=True,
     )
     return events
+
+
+def consume_only(bootstrap: str, n: int) -> float:
+    """Records/s kafka-python alone delivers from the same topic (no validation, no insert)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        max_poll_records=20_000,
+        fetch_max_bytes=64 * 1024 * 1024,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+    )
+    tps = [TopicPartition(topics.SCORED, p) for p in sorted(consumer.partitions_for_topic(topics.SCORED) or ())]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    seen = 0
+    t = time.perf_counter()
+    while seen < n:
+        seen += sum(len(m) for m in consumer.poll(timeout_ms=1000).values())
+    rate = seen / (time.perf_counter() - t)
+    consumer.close()
+    return rate
+
+
+def map_only(events: list[Any]) -> float:
+    """Records/s of contract validation + row mapping alone (the sink's own CPU work per record)."""
+    from sinks.clickhouse.rows import Source, scored_rows
+
+    values = [e.to_json() for e in events[:50_000]]
+    sources = [Source(0, i) for i in range(len(values))]
+    t = time.perf_counter()
+    scored_rows(values, sources)
+    return len(values) / (time.perf_counter() - t)
 
 
 def baseline(backend: Backend, events: list[Any], batch: int) -> float:
@@ -127,9 +160,7 @@ def drain(settings: Settings, backend: Backend, n: int, group: str) -> tuple[flo
     return elapsed, timed.inserts
 
 
-def report(
-    name: str, n: int, elapsed: float, inserts: list[tuple[int, float]], base: float, exact: int
-) -> float:
+def report(name: str, n: int, elapsed: float, inserts: list[tuple[int, float]], base: float, exact: int) -> float:
     rate = n / elapsed
     lat = [s for _, s in inserts]
     sizes = [r for r, _ in inserts]
@@ -138,10 +169,7 @@ def report(
         f"({len(inserts)} inserts, median {statistics.median(sizes):,.0f} rows)"
     )
     print(f"[{name}] insert latency p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms")
-    print(
-        f"[{name}] baseline bare insert of the same rows: {base:,.0f} rows/s; "
-        f"sink/baseline = {rate / base:.2f}"
-    )
+    print(f"[{name}] baseline bare insert of the same rows: {base:,.0f} rows/s; sink/baseline = {rate / base:.2f}")
     print(f"[{name}] exact rows in ClickHouse: {exact:,} (expected {n:,})", flush=True)
     return rate
 
@@ -158,9 +186,7 @@ def main() -> int:
         help="Batch span in record time (the sink default unless given).",
     )
     ap.add_argument("--backends", default="server,chdb")
-    ap.add_argument(
-        "--profile", action="store_true", help="cProfile the sink drain; print the top functions."
-    )
+    ap.add_argument("--profile", action="store_true", help="cProfile the sink drain; print the top functions.")
     args = ap.parse_args()
     wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
 
@@ -168,6 +194,11 @@ def main() -> int:
     with TansuBroker() as broker, tempfile.TemporaryDirectory(prefix="ripple-bench-") as tmp:
         create_topics(broker.bootstrap, [topics.SCORED], args.partitions)
         events = fill(broker.bootstrap, args.events)
+        print(
+            f"components: kafka-python consume only {consume_only(broker.bootstrap, args.events):,.0f} rec/s; "
+            f"validate+map only {map_only(events):,.0f} rec/s (one core each, no GIL sharing)",
+            flush=True,
+        )
         settings = Settings(
             brokers=broker.bootstrap,
             sink_batch_rows=args.batch_rows,
