@@ -277,23 +277,43 @@ def scored_rows(values: Sequence[bytes], sources: Sequence[Source]) -> list[Row 
 
 # -- alerts.customer.v1 -> customer_alerts --------------------------------------------------------
 CUSTOMER_ALERT_COLUMNS: tuple[str, ...] = (
-    "alert_id",
-    "customer_id",
-    "kind",
-    "severity",
-    "priority",
-    "reach",
-    "reasons",
-    "evidence",
-    "channel",
-    "due_by",
-    "recommended_action",
-    "event_time",
-    "emitted_at",
-    "version",
-    "kafka_partition",
-    "kafka_offset",
-)
+    "alert_id", "customer_id", "kind", "severity", "priority", "reach", "reasons", "evidence", "channel",
+    "due_by", "recommended_action", "event_time", "emitted_at", "version", "kafka_partition", "kafka_offset",
+    # migration 7: the lifecycle fields of the CustomerAlert contract (issue 5)
+    "status", "episode", "owner", "opened_at", "closed_at", "time_to_close_s", "recovery", "agent_id",
+    "customer_value", "risk_score", "segment",
+)  # fmt: skip
+
+
+def _reason_parts(reasons: Any) -> tuple[list[str], list[str], str]:
+    """CustomerAlert reasons are objects (rule, detail, snippet, channels); plain strings also work.
+
+    Returns the rule names, the evidence a person reads (redacted snippet, else the detail) and the
+    first channel named, for the flat columns dashboards filter on.
+    """
+    if reasons is None:
+        return [], [], ""
+    if not isinstance(reasons, list | tuple):
+        raise RowError("invalid_field", "reasons: expected a list")
+    rules: list[str] = []
+    evidence: list[str] = []
+    channel = ""
+    for r in reasons:
+        if isinstance(r, Mapping):
+            rules.append(_str(r.get("rule"), "reasons.rule", 64))
+            text = r.get("snippet") or r.get("detail")
+            if text:
+                evidence.append(_str(text, "reasons.snippet", 1000))
+            chans = r.get("channels") or ()
+            if not channel and chans:
+                channel = _str(chans[0], "reasons.channels", 64)
+        else:
+            rules.append(_str(r, "reasons", 64))
+    return rules, evidence, channel
+
+
+def _opt_float(value: Any, field: str) -> float | None:
+    return None if value is None else _float(value, field)
 
 
 def customer_alert_row(d: Mapping[str, Any], src: Source) -> Row:
@@ -301,25 +321,40 @@ def customer_alert_row(d: Mapping[str, Any], src: Source) -> Row:
     emitted = _get(d, "emitted_at", "created_at")
     due = _get(d, "due_by", "due_at")
     version = _get(d, "version")
+    opened = _get(d, "opened_at")
+    closed = _get(d, "closed_at")
+    rules, evidence, channel = _reason_parts(_get(d, "reasons"))
+    extra_evidence = _get(d, "evidence")
     return (
         _str(_need(d, "alert_id", "id"), "alert_id", 256),
         _str(_need(d, "customer_id"), "customer_id", 256),
-        _str(_need(d, "kind", "type", "state"), "kind", 64),
+        _str(_need(d, "kind", "type"), "kind", 64),
         _str(_get(d, "severity"), "severity", 64),
         _float(_get(d, "priority"), "priority"),
-        _float(_get(d, "reach"), "reach"),
-        _strs(_get(d, "reasons"), "reasons"),
-        _strs(_get(d, "evidence"), "evidence"),
-        _str(_get(d, "channel"), "channel", 64),
+        _float(_get(d, "estimated_reach", "reach"), "reach"),
+        rules,
+        evidence + _strs(extra_evidence, "evidence"),
+        _str(_get(d, "channel"), "channel", 64) or channel,
         _dt(due, "due_by") if due is not None else _EPOCH,
         _str(_get(d, "recommended_action", "action"), "recommended_action", 4000),
         event_time,
         _dt(emitted, "emitted_at") if emitted is not None else event_time,
-        # Alerts are keyed by customer, so one alert's emissions share a partition and the offset
-        # orders them: later emission wins unless the contract carries its own version.
+        # The contract's version grows with every re-publication of an alert; without one, the
+        # offset orders emissions (an alert's records share its customer's partition).
         _uint(version, "version") if version is not None else src.offset,
         src.partition,
         src.offset,
+        _str(_get(d, "status"), "status", 32),
+        _uint(_get(d, "episode"), "episode", 2**32 - 1),
+        _str(_get(d, "owner"), "owner", 128),
+        _dt(opened, "opened_at") if opened is not None else event_time,
+        _dt(closed, "closed_at") if closed is not None else None,
+        _opt_float(_get(d, "time_to_close_s"), "time_to_close_s"),
+        _opt_float(_get(d, "recovery"), "recovery"),
+        _str(_get(d, "agent_id"), "agent_id", 128),
+        _opt_float(_get(d, "customer_value"), "customer_value"),
+        _float(_get(d, "risk_score"), "risk_score"),
+        _str(_get(d, "segment"), "segment", 64),
     )
 
 

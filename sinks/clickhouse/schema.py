@@ -14,7 +14,7 @@ letter's own topic position), so a replayed insert collapses on merge and exact 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -59,10 +59,22 @@ class Capabilities:
 
 
 @dataclass(frozen=True)
+class AddColumn:
+    """``ALTER TABLE .. ADD COLUMN`` made idempotent on 18.16 (which lacks ``IF NOT EXISTS``)."""
+
+    table: str
+    name: str
+    type: str
+
+
+Statement = str | AddColumn
+
+
+@dataclass(frozen=True)
 class Migration:
     version: int
     name: str
-    statements: Callable[[Capabilities], list[str]]
+    statements: Callable[[Capabilities], Sequence[Statement]]
 
 
 def _m1_feedback_events(c: Capabilities) -> list[str]:
@@ -244,6 +256,18 @@ def _m6_retention(c: Capabilities) -> list[str]:
     return retention_ttl_statements(c, DEFAULT_RETENTION_DAYS)
 
 
+def _m7_customer_alert_lifecycle(c: Capabilities) -> list[Statement]:
+    # The CustomerAlert contract (issue 5) carries its loop's state: who owns it, when it opened and
+    # closed, how long that took and how far sentiment recovered; dashboards read these directly.
+    cols = [
+        ("status", c.lc()), ("episode", "UInt32"), ("owner", "String"), ("opened_at", "DateTime"),
+        ("closed_at", "Nullable(DateTime)"), ("time_to_close_s", "Nullable(Float64)"),
+        ("recovery", "Nullable(Float64)"), ("agent_id", "String"), ("customer_value", "Nullable(Float64)"),
+        ("risk_score", "Float64"), ("segment", c.lc()),
+    ]
+    return [AddColumn("customer_alerts", name, typ) for name, typ in cols]
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "feedback_events", _m1_feedback_events),
     Migration(2, "customer_alerts", _m2_customer_alerts),
@@ -251,6 +275,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "feedback_minute", _m4_feedback_minute),
     Migration(5, "dead_letters", _m5_dead_letters),
     Migration(6, "text_retention_ttl", _m6_retention),
+    Migration(7, "customer_alert_lifecycle", _m7_customer_alert_lifecycle),
 ]
 
 TABLES: tuple[str, ...] = (
@@ -278,6 +303,14 @@ def applied_versions(backend: Backend) -> set[int]:
     return {int(r[0]) for r in backend.query("SELECT DISTINCT version FROM ripple_migrations")}
 
 
+def _has_column(backend: Backend, table: str, name: str) -> bool:
+    rows = backend.query(
+        "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = %(t)s AND name = %(n)s",
+        {"t": table, "n": name},
+    )
+    return int(rows[0][0]) > 0
+
+
 def migrate(
     backend: Backend, migrations: list[Migration] | None = None, target: int | None = None
 ) -> list[Migration]:
@@ -300,7 +333,11 @@ def migrate(
         if m.version in done or (target is not None and m.version > target):
             continue
         for stmt in m.statements(caps):
-            backend.execute(stmt)
+            if isinstance(stmt, AddColumn):
+                if not _has_column(backend, stmt.table, stmt.name):
+                    backend.execute(f"ALTER TABLE {stmt.table} ADD COLUMN {stmt.name} {stmt.type}")
+            else:
+                backend.execute(stmt)
         backend.insert(
             "ripple_migrations",
             ["version", "name", "applied_at"],

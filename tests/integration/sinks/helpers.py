@@ -82,27 +82,21 @@ def scored_items(n: int, prefix: str = "ev", seed: int = 7) -> list[tuple[bytes,
     return [(e.customer_id.encode(), e.to_json()) for e in scored_events(n, seed=seed, prefix=prefix)]
 
 
-def customer_alert(
-    alert_id: str, customer: str, kind: str, minute: int, version: int | None = None, priority: float = 0.5
-) -> bytes:
-    d: dict[str, Any] = {
-        "alert_id": alert_id,
-        "customer_id": customer,
-        "kind": kind,
-        "severity": "high",
-        "priority": priority,
-        "reach": 9.0,
-        "reasons": ["negative_review"],
-        "evidence": ["parcel ten days late"],
-        "channel": "review",
-        "due_by": (T0 + timedelta(hours=10)).isoformat(),
-        "recommended_action": "call back",
-        "event_time": (T0 + timedelta(minutes=minute)).isoformat(),
-        "emitted_at": (T0 + timedelta(minutes=minute, seconds=1)).isoformat(),
-    }
-    if version is not None:
-        d["version"] = version
-    return orjson.dumps(d)
+def customer_alert(alert_id: str, customer: str, kind: str, minute: int, version: int) -> bytes:
+    """A valid ``alerts.customer.v1`` record (the CustomerAlert contract of issue 5)."""
+    from ripple.contracts import AlertReason, CustomerAlert
+
+    at = T0 + timedelta(minutes=minute)
+    closed = kind == "closed"
+    return CustomerAlert(
+        alert_id=alert_id, version=version, kind=kind, status="closed" if closed else "open",  # type: ignore[arg-type]
+        customer_id=customer, episode=1, severity="high", priority=0.5,  # type: ignore[arg-type]
+        reasons=(AlertReason(rule="negative_review", event_ids=("e1",), channels=("review",),  # type: ignore[arg-type]
+                             detail="1 star", snippet="parcel ten days late"),),
+        estimated_reach=9, recommended_action="call back", opened_at=T0, due_by=T0 + timedelta(hours=10),
+        closed_at=at if closed else None, time_to_close_s=(at - T0).total_seconds() if closed else None,
+        event_time=at, emitted_at=at + timedelta(seconds=1),
+    ).to_json()
 
 
 def spike_alert(spike_id: str, state: str, minute: int) -> bytes:

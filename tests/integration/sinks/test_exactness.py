@@ -43,8 +43,8 @@ def _fill(bootstrap: str) -> dict[str, object]:
         cust = f"c{i:06d}".encode()
         steps = ["opened", "updated", "updated", "sla_warning"] + (["closed"] if i % 3 == 0 else [])
         steps += ["recovered"] if i % 4 == 1 else []
-        for minute, kind in enumerate(steps):
-            alerts.append((cust, customer_alert(f"a{i}", cust.decode(), kind, minute)))
+        for minute, kind in enumerate(steps):  # every re-publication carries version + 1
+            alerts.append((cust, customer_alert(f"a{i}", cust.decode(), kind, minute, version=minute + 1)))
         kinds.update(set(steps))
     produce(bootstrap, topics.CUSTOMER_ALERTS, alerts)
     open_alerts = sum(1 for i in range(12) if i % 3 != 0 and i % 4 != 1)

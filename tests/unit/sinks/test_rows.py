@@ -56,60 +56,60 @@ def test_scored_batch_maps_every_column_and_isolates_bad_records() -> None:
     assert row == feedback_row(evs[0], 0, 0)
 
 
-def test_customer_alert_defaults_version_to_offset_and_keeps_lists() -> None:
-    row = _one(
-        topics.CUSTOMER_ALERTS,
-        {
-            "alert_id": "a1",
-            "customer_id": "c1",
-            "kind": "sla_breach",
-            "priority": 3,
-            "reasons": ["late"],
-            "event_time": "2026-03-02T10:00:00+02:00",
-            "due_by": "2026-03-02T18:00:00Z",
-        },
+def _alert(**over: object) -> bytes:
+    from ripple.contracts import AlertReason, CustomerAlert
+
+    t = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    fields: dict[str, object] = dict(
+        alert_id="a1", version=3, kind="closed", status="closed", customer_id="c1", episode=2, severity="high",
+        priority=3.0, estimated_reach=9, recommended_action="call back", opened_at=t,
+        reasons=(AlertReason(rule="public_threat", event_ids=("e1",), channels=("review",), detail="1 star",
+                             snippet="I will tell everyone"),
+                 AlertReason(rule="churn_threat", event_ids=("e2",), detail="going to the competition")),
+        due_by=datetime(2026, 3, 2, 18, 0, tzinfo=UTC), closed_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        time_to_close_s=5400.0, recovery=0.8, event_time=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+        emitted_at=datetime(2026, 3, 2, 9, 30, 1, tzinfo=UTC),
     )
+    fields.update(over)
+    return CustomerAlert(**fields).to_json()  # type: ignore[arg-type]
+
+
+def test_customer_alert_contract_maps_to_flat_and_lifecycle_columns() -> None:
+    row = _one(topics.CUSTOMER_ALERTS, _alert())
     assert isinstance(row, tuple)
     d = dict(zip(CUSTOMER_ALERT_COLUMNS, row, strict=True))
-    assert d["event_time"] == datetime(2026, 3, 2, 8, 0) and d["emitted_at"] == d["event_time"]
-    assert d["due_by"] == datetime(2026, 3, 2, 18, 0) and d["version"] == 7 and d["reasons"] == ["late"]
-    assert d["priority"] == 3.0 and d["evidence"] == []
+    assert d["reasons"] == ["public_threat", "churn_threat"]
+    assert d["evidence"] == ["I will tell everyone", "going to the competition"]
+    assert d["channel"] == "review" and d["reach"] == 9.0 and d["version"] == 3 and d["status"] == "closed"
+    assert d["opened_at"] == datetime(2026, 3, 2, 8, 0) and d["closed_at"] == datetime(2026, 3, 2, 9, 30)
+    assert d["due_by"] == datetime(2026, 3, 2, 18, 0) and d["time_to_close_s"] == 5400.0
+    assert d["episode"] == 2 and d["agent_id"] == "" and d["kafka_offset"] == 7
+
+
+def test_customer_alerts_breaking_the_contract_are_rejected() -> None:
+    bad = orjson.loads(_alert())
+    bad["version"] = 0
+    out = _one(topics.CUSTOMER_ALERTS, bad)
+    assert isinstance(out, RowError) and out.reason == "invalid_contract"
+
+
+SPIKE = {"spike_id": "s", "state": "firing", "window_start": "2026-03-02T10:00:00Z"}
 
 
 @pytest.mark.parametrize(
     ("record", "reason"),
     [
-        ({"customer_id": "c1", "kind": "opened", "event_time": "2026-03-02T10:00:00Z"}, "missing_field"),
-        (
-            {"alert_id": "a", "customer_id": "c1", "kind": "opened", "event_time": "2026-03-02T10:00:00"},
-            "invalid_field",
-        ),
-        (
-            {
-                "alert_id": "a",
-                "customer_id": "c1",
-                "kind": "opened",
-                "event_time": "2026-03-02T10:00:00Z",
-                "priority": "high",
-            },
-            "invalid_field",
-        ),
-        (
-            {
-                "alert_id": "a",
-                "customer_id": "c1",
-                "kind": "opened",
-                "event_time": "2026-03-02T10:00:00Z",
-                "version": -1,
-            },
-            "invalid_field",
-        ),
+        ({k: v for k, v in SPIKE.items() if k != "spike_id"}, "missing_field"),
+        ({**SPIKE, "window_start": "2026-03-02T10:00:00"}, "invalid_field"),
+        ({**SPIKE, "observed": "high"}, "invalid_field"),
+        ({**SPIKE, "version": -1}, "invalid_field"),
+        ({**SPIKE, "window_start": "2200-01-01T00:00:00Z"}, "value_out_of_range"),
         (b"[1, 2]", "invalid_json"),
         (b"\xff\xfe", "invalid_json"),
     ],
 )
-def test_bad_alerts_become_row_errors(record: dict[str, object] | bytes, reason: str) -> None:
-    out = _one(topics.CUSTOMER_ALERTS, record)
+def test_bad_records_become_row_errors(record: dict[str, object] | bytes, reason: str) -> None:
+    out = _one(topics.SPIKE_ALERTS, record)
     assert isinstance(out, RowError) and out.reason == reason
 
 
