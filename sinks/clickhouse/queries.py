@@ -38,13 +38,15 @@ FROM customer_alerts GROUP BY alert_id, kind
 
 ALERTS_BY_KIND = f"SELECT kind, count() AS n FROM ({ALERT_STEPS}) GROUP BY kind ORDER BY kind"
 
-# Alerts opened and neither closed nor recovered (yet): what the on-call dashboard lists.
-OPEN_ALERTS = f"""
-SELECT alert_id, any(customer_id) AS customer_id, max(event_time) AS last_event
-FROM ({ALERT_STEPS})
+# Alerts whose latest publication (highest version) is neither closed nor recovered: the on-call
+# list. Status comes from the CustomerAlert contract; records without one fall back to the kind.
+OPEN_ALERTS = """
+SELECT alert_id, argMax(customer_id, version) AS customer_id, argMax(kind, version) AS kind,
+       argMax(severity, version) AS severity, argMax(priority, version) AS priority,
+       argMax(due_by, version) AS due_by
+FROM customer_alerts
 GROUP BY alert_id
-HAVING has(groupArray(kind), 'opened') AND NOT has(groupArray(kind), 'closed')
-   AND NOT has(groupArray(kind), 'recovered')
+HAVING kind NOT IN ('closed', 'recovered') AND argMax(status, version) != 'closed'
 """
 
 # Seconds from opened to closed per alert (time-to-close panel).
