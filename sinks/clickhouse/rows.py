@@ -507,6 +507,9 @@ def _per_record(
                 out.append(build(_load(topic, value), src))
             except RowError as exc:
                 out.append(exc)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+                # A shape the mapper did not foresee is a bad record, not a reason to crash the sink.
+                out.append(RowError("mapping_failed", f"{type(exc).__name__}: {exc}"))
         return out
 
     return map_batch

@@ -169,3 +169,9 @@ def test_every_sink_topic_has_a_table() -> None:
         topics.DEADLETTER,
     }
     assert len({m.table for m in MAPPINGS.values()}) == len(MAPPINGS)
+
+
+def test_unforeseen_shapes_are_row_errors_not_crashes() -> None:
+    odd = {"spike_id": "s", "state": "firing", "window_start": "2026-03-02T10:00:00Z", "series": {"channel": ["x"]}}
+    out = _one(topics.SPIKE_ALERTS, odd)
+    assert isinstance(out, RowError) and out.reason in {"invalid_field", "mapping_failed"}
