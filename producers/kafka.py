@@ -38,3 +38,35 @@ def send_all(producer: Any, events: Iterable[RawFeedback], topic: str = topics.R
     for f in futures:
         f.get(timeout=30)
     return len(futures)
+
+
+class ProduceFailed(RuntimeError):
+    """The broker did not acknowledge every event (timeout, broker down, not enough replicas)."""
+
+
+def produce_acked(producer: Any, events: list[RawFeedback], source: str, timeout: float,
+                  topic: str = topics.RAW) -> None:
+    """Send ``events`` and block until every one is acknowledged (acks=all) or raise ``ProduceFailed``.
+
+    Metrics are counted per channel so a failing channel is visible on its own.
+    """
+    import time
+    from collections import Counter as Tally
+
+    from producers import metrics
+
+    per_channel = Tally(e.channel.value for e in events)
+    start = time.perf_counter()
+    try:
+        futures = [send_raw(producer, e, topic) for e in events]
+        deadline = start + timeout
+        for f in futures:
+            f.get(timeout=max(0.001, deadline - time.perf_counter()))
+    except Exception as exc:
+        for channel, n in per_channel.items():
+            metrics.FAILED.labels(channel, source).inc(n)
+        raise ProduceFailed(f"{type(exc).__name__}: {exc}") from exc
+    elapsed = time.perf_counter() - start
+    for channel, n in per_channel.items():
+        metrics.PRODUCED.labels(channel, source).inc(n)
+        metrics.ACK_LATENCY.labels(channel, source).observe(elapsed)
