@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -264,7 +265,12 @@ def create_app(settings: ProducerSettings, producer: Any | None = None, *, requi
             errors = exc.errors(include_url=False)
             if errors and errors[0]["type"] == "json_invalid":
                 raise GatewayError(400, "invalid_json", str(errors[0]["msg"])) from None
-            raise GatewayError(422, "validation_failed", problems_of(exc)) from None
+            problems = problems_of(exc)
+            # Discriminated batch items put the tag in the path (records.1.review.record.stars); drop it.
+            tags = ("chat.", "review.", "phone_survey.", "email.")
+            problems = [(re.sub(r"^(records\.\d+\.)(?:" + "|".join(re.escape(t) for t in tags) + ")", r"\1", f), p)
+                        for f, p in problems]
+            raise GatewayError(422, "validation_failed", problems) from None
 
     def convert(record: ChatTranscript | Review | PhoneSurvey, prefix: str = "") -> RawFeedback:
         try:

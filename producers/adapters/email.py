@@ -74,7 +74,8 @@ def to_raw(raw: bytes, ctx: AdapterContext, received_at: datetime | None = None)
         when = when.replace(tzinfo=UTC)
     check_time(ctx, when, "Date")
     message_id = str(_header(msg, "Message-ID") or "").strip()
-    external = message_id or "sha256:" + hashlib.sha256(raw).hexdigest()
+    # Message-IDs often embed a hostname or even the sender's address: keep only their hash.
+    external = "sha256:" + hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
     subject = _header(msg, "Subject")
     text = body_text(msg)
     if len(text) > MAX_TEXT_CHARS:

@@ -53,7 +53,7 @@ Short = Annotated[str, Field(min_length=1, max_length=256)]
 class NativeRecord(BaseModel):
     """Fields every channel may carry to identify the customer; the raw contact is never stored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     customer_id: Id | None = Field(default=None, description="Your own customer id, when you have one.")
     customer_email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = Field(
