@@ -9,6 +9,7 @@ downstream consumers code against.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
@@ -60,6 +61,11 @@ def parse(model: type[M], data: bytes | str) -> M:
     return model.model_validate(orjson.loads(data))
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 controls except tab, newline and carriage return, plus DEL (a regex: a per-character loop cost
+~40% of file-import time)."""
+
+
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
@@ -102,7 +108,7 @@ class RawFeedback(Contract):
     @field_validator("text", "subject")
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
-        if value is not None and any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+        if value is not None and _CONTROL_CHARS.search(value):
             raise ValueError("contains control characters")
         return value
 
