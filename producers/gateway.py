@@ -44,7 +44,7 @@ from producers import metrics
 from producers.adapters import email as email_adapter
 from producers.adapters.base import AdapterContext, AdapterError, problems_of
 from producers.adapters.records import ChatTranscript, PhoneSurvey, Review
-from producers.kafka import ProduceFailed, make_producer, produce_acked
+from producers.kafka import FastProducer, ProduceFailed
 from producers.settings import DEV_SECRET, ProducerSettings
 from ripple.contracts import Channel, RawFeedback
 
@@ -173,8 +173,9 @@ def _schema_extra(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def create_app(settings: ProducerSettings, producer: Any | None = None, *, require_auth: bool = True) -> FastAPI:
-    """Build the gateway; ``producer`` (kafka-python) is created on startup when not given."""
+def create_app(settings: ProducerSettings, producer: FastProducer | None = None, *,
+               require_auth: bool = True) -> FastAPI:
+    """Build the gateway; ``producer`` is created on startup (and closed on shutdown) when not given."""
     key_hashes = sorted(settings.api_key_hashes())
     if require_auth and not key_hashes:
         raise ValueError("no API key hashes configured (RIPPLE_GATEWAY_API_KEY_HASHES)")
@@ -190,10 +191,8 @@ def create_app(settings: ProducerSettings, producer: Any | None = None, *, requi
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = state["producer"] is None
         if owned:
-            state["producer"] = await run_in_threadpool(
-                make_producer, settings, max_block_ms=int(settings.gateway_produce_timeout_s * 1000),
-                request_timeout_ms=int(settings.gateway_produce_timeout_s * 1000),
-            )
+            state["producer"] = FastProducer(settings, "gateway", linger_ms=2,
+                                             timeout_s=settings.gateway_produce_timeout_s)
         yield
         if owned:
             await run_in_threadpool(state["producer"].close, 5)
@@ -290,13 +289,14 @@ def create_app(settings: ProducerSettings, producer: Any | None = None, *, requi
             unique.setdefault(e.event_id, e)
         fresh = [e for i, e in unique.items() if i not in recent]
         dups = len(events) - len(fresh)
-        for e in events:
-            if e.event_id not in {f.event_id for f in fresh}:
-                metrics.DUPLICATES.labels(e.channel.value, "gateway").inc()
+        if dups:
+            fresh_ids = {e.event_id for e in fresh}
+            for e in events:
+                if e.event_id not in fresh_ids:
+                    metrics.DUPLICATES.labels(e.channel.value, "gateway").inc()
         if fresh:
             try:
-                await run_in_threadpool(produce_acked, state["producer"], fresh, "gateway",
-                                        settings.gateway_produce_timeout_s)
+                await state["producer"].produce_acked_async(fresh, settings.gateway_produce_timeout_s)
             except ProduceFailed as exc:
                 log.warning("produce failed: %s", exc)
                 return 503, JSONResponse(

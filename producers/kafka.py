@@ -46,10 +46,7 @@ class ProduceFailed(RuntimeError):
 
 def produce_acked(producer: Any, events: list[RawFeedback], source: str, timeout: float,
                   topic: str = topics.RAW) -> None:
-    """Send ``events`` and block until every one is acknowledged (acks=all) or raise ``ProduceFailed``.
-
-    Metrics are counted per channel so a failing channel is visible on its own.
-    """
+    """kafka-python variant: send ``events`` and block until each is acknowledged or raise ``ProduceFailed``."""
     import time
     from collections import Counter as Tally
 
@@ -70,3 +67,138 @@ def produce_acked(producer: Any, events: list[RawFeedback], source: str, timeout
     for channel, n in per_channel.items():
         metrics.PRODUCED.labels(channel, source).inc(n)
         metrics.ACK_LATENCY.labels(channel, source).observe(elapsed)
+
+
+class FastProducer:
+    """The producer the gateway, import and simulator use: librdkafka via confluent-kafka.
+
+    Why not kafka-python here: on this class of machine kafka-python spends ~250 µs of Python per record
+    (3-4k records/s); librdkafka does the same work in C (60k+/s measured against Tansu). Settings match
+    the kernel's producer: acks=all, idempotence on, and the Java client's murmur2 partitioner so a
+    customer's events land on the same partition whichever Ripple producer sent them.
+
+    A daemon thread polls delivery reports; per-event callbacks count produced/failed/latency per channel.
+    ``message.timeout.ms`` bounds how long an unacknowledged event may wait: after it, the delivery fails
+    and the caller reports it (503 in the gateway, a failed import) instead of hanging.
+    """
+
+    def __init__(self, settings: Settings, source: str, *, linger_ms: int = 5, timeout_s: float = 30.0,
+                 topic: str = topics.RAW, **overrides: Any) -> None:
+        import logging
+        import threading
+
+        from confluent_kafka import Producer
+
+        conf: dict[str, Any] = {
+            "bootstrap.servers": ",".join(settings.broker_list()),
+            "acks": "all",
+            "enable.idempotence": True,
+            "linger.ms": linger_ms,
+            "batch.size": 1024 * 1024,
+            "message.timeout.ms": max(1, int(timeout_s * 1000)),
+            "partitioner": "murmur2_random",
+            "queue.buffering.max.messages": 500_000,
+            "client.id": f"ripple-{source}",
+        }
+        conf.update(overrides)
+        self.source = source
+        self.topic = topic
+        self._producer = Producer(conf, logger=logging.getLogger("ripple.kafka.librdkafka"))
+        self._stop = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name=f"ripple-{source}-deliveries", daemon=True)
+        self._poller.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    def send(self, event: RawFeedback, done: Any = None) -> None:
+        """Queue one event; ``done(error_or_None)`` runs on the delivery thread once the broker answered."""
+        import time
+
+        from producers import metrics
+
+        channel = event.channel.value
+        source = self.source
+        t0 = time.perf_counter()
+
+        def report(err: Any, msg: Any) -> None:
+            if err is None:
+                metrics.PRODUCED.labels(channel, source).inc()
+                metrics.ACK_LATENCY.labels(channel, source).observe(time.perf_counter() - t0)
+            else:
+                metrics.FAILED.labels(channel, source).inc()
+            if done is not None:
+                done(None if err is None else ProduceFailed(str(err)))
+
+        key, value = event.customer_id.encode(), event.to_json()
+        while True:
+            try:
+                self._producer.produce(self.topic, key=key, value=value, on_delivery=report)
+                return
+            except BufferError:  # local queue full: the delivery thread is draining it
+                time.sleep(0.002)
+
+    def produce_acked(self, events: list[RawFeedback], timeout: float) -> None:
+        """Send and block until all are acknowledged; ``ProduceFailed`` on any failure or timeout."""
+        import threading
+
+        remaining = [len(events)]
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+        finished = threading.Event()
+
+        def done(err: BaseException | None) -> None:
+            with lock:
+                if err is not None:
+                    errors.append(err)
+                remaining[0] -= 1
+                if remaining[0] == 0:
+                    finished.set()
+
+        if not events:
+            return
+        for e in events:
+            self.send(e, done)
+        if not finished.wait(timeout):
+            raise ProduceFailed(f"{remaining[0]} of {len(events)} events not acknowledged within {timeout:g} s")
+        if errors:
+            raise ProduceFailed(f"{len(errors)} of {len(events)} events failed: {errors[0]}")
+
+    async def produce_acked_async(self, events: list[RawFeedback], timeout: float) -> None:
+        """``produce_acked`` for an asyncio caller: the event loop is never blocked waiting for the broker."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in events]
+
+        def resolver(fut: asyncio.Future[None]) -> Any:
+            def done(err: BaseException | None) -> None:
+                def settle() -> None:
+                    if not fut.done():
+                        if err is None:
+                            fut.set_result(None)
+                        else:
+                            fut.set_exception(err)
+                loop.call_soon_threadsafe(settle)
+            return done
+
+        for e, f in zip(events, futures, strict=True):
+            self.send(e, resolver(f))
+        try:
+            results = await asyncio.wait_for(asyncio.gather(*futures, return_exceptions=True), timeout)
+        except TimeoutError:
+            raise ProduceFailed(f"not acknowledged within {timeout:g} s") from None
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise ProduceFailed(f"{len(failed)} of {len(events)} events failed: {failed[0]}")
+
+    def flush(self, timeout: float = 30.0) -> int:
+        """Wait for queued events; returns how many are still undelivered."""
+        return int(self._producer.flush(timeout))
+
+    def close(self, timeout: float = 10.0) -> int:
+        left = self.flush(timeout)
+        self._stop.set()
+        self._poller.join(2)
+        return left

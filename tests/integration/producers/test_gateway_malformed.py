@@ -6,8 +6,8 @@ checks the topic's end offsets are still zero right after its request, so a leak
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
