@@ -55,7 +55,9 @@ EXTRA_ROUTES: list[APIRouter] = []
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 
 
 class GatewayError(Exception):
@@ -79,21 +81,30 @@ class BodyLimit:
         self.app = app
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         if scope["type"] == "http":
             for name, value in scope.get("headers", ()):
                 if name == b"content-length":
                     try:
                         length = int(value)
                     except ValueError:
-                        resp = GatewayError(400, "bad_content_length", "Content-Length is not a number").response()
+                        resp = GatewayError(
+                            400, "bad_content_length", "Content-Length is not a number"
+                        ).response()
                         await resp(scope, receive, send)
                         return
                     if length > self.limit:
                         metrics.GATEWAY_REQUESTS.labels("any", "413").inc()
-                        resp = GatewayError(413, "body_too_large",
-                                            f"body of {length} bytes exceeds the {self.limit}-byte limit").response()
+                        resp = GatewayError(
+                            413,
+                            "body_too_large",
+                            f"body of {length} bytes exceeds the {self.limit}-byte limit",
+                        ).response()
                         await resp(scope, receive, send)
                         return
         await self.app(scope, receive, send)
@@ -173,16 +184,20 @@ def _schema_extra(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def create_app(settings: ProducerSettings, producer: FastProducer | None = None, *,
-               require_auth: bool = True) -> FastAPI:
+def create_app(
+    settings: ProducerSettings, producer: FastProducer | None = None, *, require_auth: bool = True
+) -> FastAPI:
     """Build the gateway; ``producer`` is created on startup (and closed on shutdown) when not given."""
     key_hashes = sorted(settings.api_key_hashes())
     if require_auth and not key_hashes:
         raise ValueError("no API key hashes configured (RIPPLE_GATEWAY_API_KEY_HASHES)")
     if settings.customer_id_secret.get_secret_value() == DEV_SECRET:
         log.warning("RIPPLE_CUSTOMER_ID_SECRET is the development default; set it in production")
-    ctx = AdapterContext(secret=settings.customer_id_secret.get_secret_value().encode(),
-                         max_future=timedelta(seconds=settings.gateway_max_future_s), assume_utc=False)
+    ctx = AdapterContext(
+        secret=settings.customer_id_secret.get_secret_value().encode(),
+        max_future=timedelta(seconds=settings.gateway_max_future_s),
+        assume_utc=False,
+    )
     recent = RecentIds(settings.gateway_dedup_cache)
     limit = settings.gateway_max_body_bytes
     state: dict[str, Any] = {"producer": producer}
@@ -191,8 +206,9 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = state["producer"] is None
         if owned:
-            state["producer"] = FastProducer(settings, "gateway", linger_ms=2,
-                                             timeout_s=settings.gateway_produce_timeout_s)
+            state["producer"] = FastProducer(
+                settings, "gateway", linger_ms=2, timeout_s=settings.gateway_produce_timeout_s
+            )
         yield
         if owned:
             await run_in_threadpool(state["producer"].close, 5)
@@ -239,8 +255,11 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
     async def read_body(request: Request, media: tuple[str, ...]) -> bytes:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in media:
-            raise GatewayError(415, "unsupported_media_type",
-                               [("Content-Type", f"expected {' or '.join(media)}, got {ctype or 'nothing'}")])
+            raise GatewayError(
+                415,
+                "unsupported_media_type",
+                [("Content-Type", f"expected {' or '.join(media)}, got {ctype or 'nothing'}")],
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
@@ -267,8 +286,10 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
             problems = problems_of(exc)
             # Discriminated batch items put the tag in the path (records.1.review.record.stars); drop it.
             tags = ("chat.", "review.", "phone_survey.", "email.")
-            problems = [(re.sub(r"^(records\.\d+\.)(?:" + "|".join(re.escape(t) for t in tags) + ")", r"\1", f), p)
-                        for f, p in problems]
+            problems = [
+                (re.sub(r"^(records\.\d+\.)(?:" + "|".join(re.escape(t) for t in tags) + ")", r"\1", f), p)
+                for f, p in problems
+            ]
             raise GatewayError(422, "validation_failed", problems) from None
 
     def convert(record: ChatTranscript | Review | PhoneSurvey, prefix: str = "") -> RawFeedback:
@@ -300,8 +321,12 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
             except ProduceFailed as exc:
                 log.warning("produce failed: %s", exc)
                 return 503, JSONResponse(
-                    {"error": "broker_unavailable", "detail": [{"field": "broker", "problem": str(exc)[:500]}]},
-                    status_code=503, headers={"Retry-After": "5"},
+                    {
+                        "error": "broker_unavailable",
+                        "detail": [{"field": "broker", "problem": str(exc)[:500]}],
+                    },
+                    status_code=503,
+                    headers={"Retry-After": "5"},
                 )
             recent.add([e.event_id for e in fresh])
         body = Accepted(accepted=len(fresh), duplicates=dups, event_ids=[e.event_id for e in events])
@@ -311,42 +336,72 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
     guarded = APIRouter(dependencies=[Depends(authenticate)])
     json_media = ("application/json",)
 
-    @guarded.post("/v1/chat", status_code=202, response_model=Accepted, tags=["ingest"],
-                  openapi_extra=_schema_extra(ChatTranscript))
+    @guarded.post(
+        "/v1/chat",
+        status_code=202,
+        response_model=Accepted,
+        tags=["ingest"],
+        openapi_extra=_schema_extra(ChatTranscript),
+    )
     async def ingest_chat(request: Request) -> Response:
         """One chat transcript; the customer's turns become the feedback text."""
         rec = validate(ChatTranscript, await read_body(request, json_media))
         return (await produce([convert(rec)]))[1]
 
-    @guarded.post("/v1/reviews", status_code=202, response_model=Accepted, tags=["ingest"],
-                  openapi_extra=_schema_extra(Review))
+    @guarded.post(
+        "/v1/reviews",
+        status_code=202,
+        response_model=Accepted,
+        tags=["ingest"],
+        openapi_extra=_schema_extra(Review),
+    )
     async def ingest_review(request: Request) -> Response:
         """One review (stars 1-5, public)."""
         rec = validate(Review, await read_body(request, json_media))
         return (await produce([convert(rec)]))[1]
 
-    @guarded.post("/v1/phone-surveys", status_code=202, response_model=Accepted, tags=["ingest"],
-                  openapi_extra=_schema_extra(PhoneSurvey))
+    @guarded.post(
+        "/v1/phone-surveys",
+        status_code=202,
+        response_model=Accepted,
+        tags=["ingest"],
+        openapi_extra=_schema_extra(PhoneSurvey),
+    )
     async def ingest_phone(request: Request) -> Response:
         """One IVR / post-call survey result."""
         rec = validate(PhoneSurvey, await read_body(request, json_media))
         return (await produce([convert(rec)]))[1]
 
-    @guarded.post("/v1/email", status_code=202, response_model=Accepted, tags=["ingest"], openapi_extra={
-        "requestBody": {"required": True, "content": {"message/rfc822": {"schema": {"type": "string"}}}}})
+    @guarded.post(
+        "/v1/email",
+        status_code=202,
+        response_model=Accepted,
+        tags=["ingest"],
+        openapi_extra={
+            "requestBody": {"required": True, "content": {"message/rfc822": {"schema": {"type": "string"}}}}
+        },
+    )
     async def ingest_email(request: Request) -> Response:
         """One RFC 822 message as sent (``Content-Type: message/rfc822``); quotes and signature are cut."""
         raw = await read_body(request, ("message/rfc822",))
         return (await produce([convert_email(raw)]))[1]
 
-    @guarded.post("/v1/batch", status_code=202, response_model=Accepted, tags=["ingest"],
-                  openapi_extra=_schema_extra(Batch))
+    @guarded.post(
+        "/v1/batch",
+        status_code=202,
+        response_model=Accepted,
+        tags=["ingest"],
+        openapi_extra=_schema_extra(Batch),
+    )
     async def ingest_batch(request: Request) -> Response:
         """Many records of any channels; all-or-nothing: one bad record rejects the batch (422 names it)."""
         batch: Batch = validate(Batch, await read_body(request, json_media))
         if len(batch.records) > settings.gateway_max_batch:
-            raise GatewayError(413, "batch_too_large",
-                               [("records", f"{len(batch.records)} records, limit {settings.gateway_max_batch}")])
+            raise GatewayError(
+                413,
+                "batch_too_large",
+                [("records", f"{len(batch.records)} records, limit {settings.gateway_max_batch}")],
+            )
         events: list[RawFeedback] = []
         problems: list[tuple[str, str]] = []
         for i, item in enumerate(batch.records):
@@ -364,7 +419,9 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
     @guarded.post("/v1/{channel}", status_code=404, include_in_schema=False)
     async def unknown_channel(channel: str) -> Response:
         known = "chat, email, reviews, phone-surveys, batch"
-        raise GatewayError(404, "unknown_channel", [("channel", f"unknown channel {channel!r}; known: {known}")])
+        raise GatewayError(
+            404, "unknown_channel", [("channel", f"unknown channel {channel!r}; known: {known}")]
+        )
 
     for router in EXTRA_ROUTES:
         guarded.include_router(router)
@@ -374,8 +431,10 @@ def create_app(settings: ProducerSettings, producer: FastProducer | None = None,
     async def healthz() -> Response:
         """200 when the Kafka producer is connected to a broker, 503 otherwise."""
         ok = state["producer"] is not None and await run_in_threadpool(_any_broker_reachable, settings)
-        return JSONResponse({"status": "ok" if ok else "broker_unreachable",
-                             "time": datetime.now(UTC).isoformat()}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "broker_unreachable", "time": datetime.now(UTC).isoformat()},
+            status_code=200 if ok else 503,
+        )
 
     @app.get("/metrics", tags=["ops"])
     async def prometheus_metrics() -> Response:
@@ -409,5 +468,9 @@ def _any_broker_reachable(settings: ProducerSettings, timeout: float = 1.0) -> b
 
 
 def channel_paths() -> dict[Channel, str]:
-    return {Channel.CHAT: "/v1/chat", Channel.EMAIL: "/v1/email", Channel.REVIEW: "/v1/reviews",
-            Channel.PHONE_SURVEY: "/v1/phone-surveys"}
+    return {
+        Channel.CHAT: "/v1/chat",
+        Channel.EMAIL: "/v1/email",
+        Channel.REVIEW: "/v1/reviews",
+        Channel.PHONE_SURVEY: "/v1/phone-surveys",
+    }

@@ -50,7 +50,7 @@ class Ledger:
     def known(self, ids: list[str]) -> set[str]:
         out: set[str] = set()
         for i in range(0, len(ids), 900):  # stay under SQLite's bound-variable limit
-            chunk = ids[i:i + 900]
+            chunk = ids[i : i + 900]
             q = f"SELECT event_id FROM produced WHERE event_id IN ({','.join('?' * len(chunk))})"
             out.update(r[0] for r in self.db.execute(q, chunk))
         return out
@@ -75,9 +75,11 @@ class ImportSummary:
 
     def line(self) -> str:
         rate = self.records / self.elapsed_s if self.elapsed_s else 0.0
-        return (f"{self.records} records: {self.accepted} accepted, {self.rejected} rejected, "
-                f"{self.already_imported} already imported, {self.duplicates_in_run} duplicates in this run "
-                f"({self.elapsed_s:.1f} s, {rate:,.0f} records/s)")
+        return (
+            f"{self.records} records: {self.accepted} accepted, {self.rejected} rejected, "
+            f"{self.already_imported} already imported, {self.duplicates_in_run} duplicates in this run "
+            f"({self.elapsed_s:.1f} s, {rate:,.0f} records/s)"
+        )
 
 
 Progress = Callable[[ImportSummary], None]
@@ -91,21 +93,38 @@ def plain_progress(stream: IO[str] = sys.stderr, every: int = 10_000) -> Progres
         if s.records >= state["next"]:
             state["next"] = (s.records // every + 1) * every
             rate = s.records / max(time.perf_counter() - state["t0"], 1e-9)
-            print(f"import: {s.records} records, {s.accepted} accepted, {s.rejected} rejected "
-                  f"({rate:,.0f}/s)", file=stream, flush=True)
+            print(
+                f"import: {s.records} records, {s.accepted} accepted, {s.rejected} rejected ({rate:,.0f}/s)",
+                file=stream,
+                flush=True,
+            )
 
     return report
 
 
-def run_import(settings: ProducerSettings, channel: Channel, paths: list[Path], *, rejects: Path,
-               ledger: Path | None, producer: FastProducer | None = None, batch_size: int = 5000,
-               progress: Progress | None = None, ack_timeout: float = 60.0) -> ImportSummary:
+def run_import(
+    settings: ProducerSettings,
+    channel: Channel,
+    paths: list[Path],
+    *,
+    rejects: Path,
+    ledger: Path | None,
+    producer: FastProducer | None = None,
+    batch_size: int = 5000,
+    progress: Progress | None = None,
+    ack_timeout: float = 60.0,
+) -> ImportSummary:
     """Import ``paths``; returns the summary or raises ``ImportFailed`` when the broker does not ack."""
-    ctx = AdapterContext(secret=settings.customer_id_secret.get_secret_value().encode(), assume_utc=True,
-                         max_future=timedelta(seconds=settings.gateway_max_future_s))
+    ctx = AdapterContext(
+        secret=settings.customer_id_secret.get_secret_value().encode(),
+        assume_utc=True,
+        max_future=timedelta(seconds=settings.gateway_max_future_s),
+    )
     own = producer is None
-    if own:
-        producer = FastProducer(settings, "import", linger_ms=settings.import_linger_ms, timeout_s=ack_timeout)
+    if producer is None:
+        producer = FastProducer(
+            settings, "import", linger_ms=settings.import_linger_ms, timeout_s=ack_timeout
+        )
     book = Ledger(ledger) if ledger else None
     summary = ImportSummary()
     seen: set[str] = set()
@@ -120,6 +139,7 @@ def run_import(settings: ProducerSettings, channel: Channel, paths: list[Path], 
                 acked.append(event_id)
             else:
                 failures.append(err)
+
         return done
 
     def record_acked() -> None:
@@ -169,8 +189,10 @@ def run_import(settings: ProducerSettings, channel: Channel, paths: list[Path], 
             undelivered = producer.flush(ack_timeout)
             record_acked()
             if failures or undelivered:
-                raise ImportFailed(f"broker did not acknowledge {len(failures) + undelivered} events"
-                                   + (f": {failures[0]}" if failures else ""))
+                raise ImportFailed(
+                    f"broker did not acknowledge {len(failures) + undelivered} events"
+                    + (f": {failures[0]}" if failures else "")
+                )
     finally:
         summary.elapsed_s = time.perf_counter() - start
         if book:

@@ -44,9 +44,10 @@ class ProduceFailed(RuntimeError):
     """The broker did not acknowledge every event (timeout, broker down, not enough replicas)."""
 
 
-def produce_acked(producer: Any, events: list[RawFeedback], source: str, timeout: float,
-                  topic: str = topics.RAW) -> None:
-    """kafka-python variant: send ``events`` and block until each is acknowledged or raise ``ProduceFailed``."""
+def produce_acked(
+    producer: Any, events: list[RawFeedback], source: str, timeout: float, topic: str = topics.RAW
+) -> None:
+    """kafka-python variant: send ``events``, block until each is acked or raise ``ProduceFailed``."""
     import time
     from collections import Counter as Tally
 
@@ -82,8 +83,16 @@ class FastProducer:
     and the caller reports it (503 in the gateway, a failed import) instead of hanging.
     """
 
-    def __init__(self, settings: Settings, source: str, *, linger_ms: int = 5, timeout_s: float = 30.0,
-                 topic: str = topics.RAW, **overrides: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        source: str,
+        *,
+        linger_ms: int = 5,
+        timeout_s: float = 30.0,
+        topic: str = topics.RAW,
+        **overrides: Any,
+    ) -> None:
         import logging
         import threading
 
@@ -161,7 +170,9 @@ class FastProducer:
         for e in events:
             self.send(e, done)
         if not finished.wait(timeout):
-            raise ProduceFailed(f"{remaining[0]} of {len(events)} events not acknowledged within {timeout:g} s")
+            raise ProduceFailed(
+                f"{remaining[0]} of {len(events)} events not acknowledged within {timeout:g} s"
+            )
         if errors:
             raise ProduceFailed(f"{len(errors)} of {len(events)} events failed: {errors[0]}")
 
@@ -180,7 +191,9 @@ class FastProducer:
                             fut.set_result(None)
                         else:
                             fut.set_exception(err)
+
                 loop.call_soon_threadsafe(settle)
+
             return done
 
         for e, f in zip(events, futures, strict=True):

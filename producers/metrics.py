@@ -21,16 +21,21 @@ ACK_LATENCY = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 DUPLICATES = Counter(
-    "ripple_producer_duplicates_total", "Events not produced again because their event_id was recently acked.",
+    "ripple_producer_duplicates_total",
+    "Events not produced again because their event_id was recently acked.",
     ["channel", "source"],
 )
 REJECTED = Counter(
-    "ripple_producer_rejected_total", "Source records rejected before producing (bad input).", ["channel", "source"]
+    "ripple_producer_rejected_total",
+    "Source records rejected before producing (bad input).",
+    ["channel", "source"],
 )
 GATEWAY_REQUESTS = Counter(
     "ripple_gateway_requests_total", "HTTP requests answered by the gateway.", ["endpoint", "status"]
 )
 GATEWAY_LATENCY = Histogram(
-    "ripple_gateway_request_seconds", "Gateway request handling time.", ["endpoint"],
+    "ripple_gateway_request_seconds",
+    "Gateway request handling time.",
+    ["endpoint"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )

@@ -26,20 +26,24 @@ class ProducerSettings(Settings):
     gateway_port: int = Field(default=8080, ge=0, le=65535)
     gateway_api_key_hashes: str = Field(
         default="",
-        description="Comma-separated SHA-256 hex digests of the accepted API keys (never the keys themselves). "
+        description="Comma-separated SHA-256 hex digests of the accepted API keys (never the keys). "
         "Empty = the gateway refuses to start unless --insecure-no-auth is given.",
     )
     gateway_max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Larger requests get 413.")
     gateway_max_batch: int = Field(default=1000, ge=1, description="Records per batch request.")
     gateway_max_future_s: float = Field(
-        default=86_400, ge=0, description="Event times further ahead than this are rejected (clock-skew guard)."
+        default=86_400,
+        ge=0,
+        description="Event times further ahead than this are rejected (clock-skew guard).",
     )
     gateway_produce_timeout_s: float = Field(
         default=10.0, gt=0, description="How long to wait for the broker's ack before answering 503."
     )
     gateway_dedup_cache: int = Field(
-        default=200_000, ge=0, description="Recently acknowledged event ids remembered to answer retries "
-        "without producing again (Kafka-side duplicates are removed downstream by event_id)."
+        default=200_000,
+        ge=0,
+        description="Recently acknowledged event ids remembered to answer retries "
+        "without producing again (Kafka-side duplicates are removed downstream by event_id).",
     )
     import_linger_ms: int = Field(default=50, ge=0, description="Producer linger for file import batches.")
 

@@ -12,5 +12,14 @@ from producers.sim.engine import (
     parse_mix,
 )
 
-__all__ = ["CustomerTruth", "EventTruth", "Incident", "Simulator", "Truth", "default_incidents", "paced",
-           "paced_by_event_time", "parse_mix"]
+__all__ = [
+    "CustomerTruth",
+    "EventTruth",
+    "Incident",
+    "Simulator",
+    "Truth",
+    "default_incidents",
+    "paced",
+    "paced_by_event_time",
+    "parse_mix",
+]

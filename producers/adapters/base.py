@@ -1,4 +1,4 @@
-"""Shared adapter plumbing: errors as data, validation-context, conversion of pydantic errors to field reasons."""
+"""Shared adapter plumbing: errors as data, validation context, pydantic errors -> field reasons."""
 
 from __future__ import annotations
 

@@ -20,11 +20,14 @@ import re
 import html2text
 
 _WROTE = re.compile(
-    r"(\bwrote|\ba écrit|\bschrieb|\bescribió|έγραψε|γράφει|пишет|написал(?:\(а\)|а)?|գրել է|գրեց|எழுதியது|எழுதினார்)"
+    r"(\bwrote|\ba écrit|\bschrieb|\bescribió|έγραψε|γράφει|пишет|написал(?:\(а\)|а)?"
+    r"|գրել է|գրեց|எழுதியது|எழுதினார்)"
     r"\s*[:։՝]\s*$",
     re.IGNORECASE,
 )
-_WROTE_START = re.compile(r"^\s*(On|Le|Am|El|Στις|Στο|Την|\d{1,2}[./ ]|Вт|Пн|Ср|Чт|Пт|Сб|Вс|\w+,)", re.IGNORECASE)
+_WROTE_START = re.compile(
+    r"^\s*(On|Le|Am|El|Στις|Στο|Την|\d{1,2}[./ ]|Вт|Пн|Ср|Чт|Пт|Сб|Вс|\w+,)", re.IGNORECASE
+)
 _SEPARATOR = re.compile(
     r"^\s*-{2,}\s*(Original Message|Forwarded message|Исходное сообщение|Пересылаемое сообщение|"
     r"Αρχικό μήνυμα|Προωθημένο μήνυμα|Բնօրինակ հաղորդագրություն)\s*-{2,}\s*$",
@@ -33,7 +36,8 @@ _SEPARATOR = re.compile(
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(From|Από|От|Ուղարկող|அனுப்புநர்)\s*:\*?\s*\S", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(
     r"^\s*\*?(Sent|Date|To|Subject|Cc|Στάλθηκε|Ημερομηνία|Προς|Θέμα|Отправлено|Дата|Кому|Тема|Ամսաթիվ|Թեմա)"
-    r"\s*:", re.IGNORECASE,
+    r"\s*:",
+    re.IGNORECASE,
 )
 _RULE = re.compile(r"^\s*_{20,}\s*$")
 _SIG_DELIM = re.compile(r"^-- ?$")
@@ -80,7 +84,7 @@ def _reply_cut(lines: list[str]) -> int:
         # Gmail wraps long headers: "On Mon, 5 Jan 2026 at 10:00, Shop <s@x.com>" / "wrote:"
         if i + 1 < len(lines) and _WROTE.match(lines[i + 1].strip()) and _WROTE_START.match(line):
             return i
-        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(n) for n in lines[i + 1:i + 4]):
+        if _OUTLOOK_FROM.match(line) and any(_OUTLOOK_NEXT.match(n) for n in lines[i + 1 : i + 4]):
             return i
     return len(lines)
 
@@ -101,13 +105,13 @@ def strip_reply(text: str) -> str:
     """The newest part of a message body without quoted history or signature."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    lines = lines[:_reply_cut(lines)]
+    lines = lines[: _reply_cut(lines)]
     lines = [line for line in lines if not line.lstrip().startswith(">")]
-    lines = lines[:_signature_cut(lines)]
+    lines = lines[: _signature_cut(lines)]
     out = "\n".join(line.rstrip() for line in lines).strip()
     return re.sub(r"\n{3,}", "\n\n", out)
 
 
 def clean_control(text: str) -> str:
-    """Mail bodies carry form feeds, NULs from broken clients etc.; the contract forbids them, so blank them."""
+    """Mail bodies carry form feeds, NULs from broken clients...; the contract forbids them: blank them."""
     return _CONTROL.sub(" ", text)

@@ -32,17 +32,41 @@ EXTENSIONS: dict[Channel, tuple[str, ...]] = {
 
 # Common export column names -> our field names (lower-cased header, spaces/dashes as underscores).
 CSV_ALIASES: dict[str, str] = {
-    "rating": "stars", "score": "stars", "star_rating": "stars",
-    "body": "text", "content": "text", "review": "text", "review_text": "text", "comment": "text",
-    "headline": "title", "summary": "title",
-    "id": "review_id", "reviewid": "review_id",
-    "date": "created_at", "created": "created_at", "review_date": "created_at", "timestamp": "created_at",
-    "sku": "product", "product_name": "product", "link": "url", "review_url": "url",
-    "reviewer": "author", "user": "author", "username": "author",
-    "caller": "customer_phone", "phone": "customer_phone", "email": "customer_email",
-    "call_started_at": "called_at", "call_time": "called_at", "asr_conf": "asr_confidence",
-    "duration": "duration_s", "call_duration_s": "duration_s", "hold_time": "hold_time_s", "hold_s": "hold_time_s",
-    "agent": "agent_id", "id_call": "call_id",
+    "rating": "stars",
+    "score": "stars",
+    "star_rating": "stars",
+    "body": "text",
+    "content": "text",
+    "review": "text",
+    "review_text": "text",
+    "comment": "text",
+    "headline": "title",
+    "summary": "title",
+    "id": "review_id",
+    "reviewid": "review_id",
+    "date": "created_at",
+    "created": "created_at",
+    "review_date": "created_at",
+    "timestamp": "created_at",
+    "sku": "product",
+    "product_name": "product",
+    "link": "url",
+    "review_url": "url",
+    "reviewer": "author",
+    "user": "author",
+    "username": "author",
+    "caller": "customer_phone",
+    "phone": "customer_phone",
+    "email": "customer_email",
+    "call_started_at": "called_at",
+    "call_time": "called_at",
+    "asr_conf": "asr_confidence",
+    "duration": "duration_s",
+    "call_duration_s": "duration_s",
+    "hold_time": "hold_time_s",
+    "hold_s": "hold_time_s",
+    "agent": "agent_id",
+    "id_call": "call_id",
 }
 
 
@@ -60,7 +84,9 @@ def adapt_record(channel: Channel, record: Any, ctx: AdapterContext, source: str
     """Validate one native record (a dict) and convert it; never raises for bad data."""
     model = RECORD_MODELS[channel]
     if not isinstance(record, dict):
-        return RecordError(source, where, "record", f"expected a JSON object, got {type(record).__name__}")
+        return RecordError(
+            source, where, "record", f"record: expected a JSON object, got {type(record).__name__}"
+        )
     try:
         return model.model_validate(record, context=ctx.validation_context()).to_raw(ctx)
     except ValidationError as exc:
@@ -98,7 +124,7 @@ def _read_csv(path: Path, channel: Channel, ctx: AdapterContext) -> Iterator[Ite
     try:
         for line, row, problem in _csv_rows(path):
             if row is None:
-                yield RecordError(src, line, "row", problem)
+                yield RecordError(src, line, "row", f"row: {problem}")
                 continue
             yield adapt_record(channel, {k: v for k, v in row.items() if k in allowed}, ctx, src, line)
     except UnicodeDecodeError as exc:

@@ -57,9 +57,11 @@ class NativeRecord(BaseModel):
 
     customer_id: Id | None = Field(default=None, description="Your own customer id, when you have one.")
     customer_email: Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None = Field(
-        default=None, description="Pseudonymised (keyed HMAC) into the customer id; never stored.")
+        default=None, description="Pseudonymised (keyed HMAC) into the customer id; never stored."
+    )
     customer_phone: Annotated[str, Field(max_length=64, pattern=r"^\+?[0-9 ()./-]{3,}$")] | None = Field(
-        default=None, description="Pseudonymised (keyed HMAC) into the customer id; never stored.")
+        default=None, description="Pseudonymised (keyed HMAC) into the customer id; never stored."
+    )
     customer_value: float | None = Field(default=None, ge=0, le=1e12, description="Lifetime value, if known.")
     segment: Annotated[str, Field(max_length=64)] | None = None
     incentivised: bool = False
@@ -76,7 +78,11 @@ class NativeRecord(BaseModel):
         raise AdapterError.one("customer_id", "missing: give customer_id, customer_email or customer_phone")
 
     def common(self) -> dict[str, Any]:
-        return {"customer_value": self.customer_value, "segment": self.segment, "incentivised": self.incentivised}
+        return {
+            "customer_value": self.customer_value,
+            "segment": self.segment,
+            "incentivised": self.incentivised,
+        }
 
 
 class ChatMessage(BaseModel):
@@ -132,7 +138,8 @@ class Review(NativeRecord):
     product: Annotated[str, Field(max_length=256)] | None = None
     url: Annotated[str | None, Field(max_length=2048), AfterValidator(_http_url)] = None
     author: Annotated[str, Field(max_length=256)] | None = Field(
-        default=None, description="Platform handle; pseudonymised when no customer id/contact is given.")
+        default=None, description="Platform handle; pseudonymised when no customer id/contact is given."
+    )
     created_at: Stamp
     public: bool = True
 
@@ -142,7 +149,9 @@ class Review(NativeRecord):
         return build(
             {"subject": "title"},
             event_id=ids.event_id(Channel.REVIEW, external),
-            customer_id=self.resolve_customer(ctx, ("au", self.author.strip().lower()) if self.author else None),
+            customer_id=self.resolve_customer(
+                ctx, ("au", self.author.strip().lower()) if self.author else None
+            ),
             channel=Channel.REVIEW,
             event_time=self.created_at,
             text=self.text.strip(),

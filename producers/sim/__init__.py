@@ -1,1 +1,1 @@
-"""The feedback simulator: multilingual texts (``texts``) and customer journeys with ground truth (``engine``)."""
+"""The feedback simulator: multilingual texts (``texts``), journeys and ground truth (``engine``)."""

@@ -63,8 +63,12 @@ from producers.sim.texts import ASPECTS, LANGUAGES, PRODUCTS
 from ripple.contracts import Channel, RawFeedback
 
 DEFAULT_MIX: dict[str, float] = {"en": 0.4, "el": 0.15, "ru": 0.2, "hy": 0.1, "ta": 0.15}
-DEFAULT_CHANNELS: dict[Channel, float] = {Channel.CHAT: 0.35, Channel.EMAIL: 0.25, Channel.REVIEW: 0.2,
-                                          Channel.PHONE_SURVEY: 0.2}
+DEFAULT_CHANNELS: dict[Channel, float] = {
+    Channel.CHAT: 0.35,
+    Channel.EMAIL: 0.25,
+    Channel.REVIEW: 0.2,
+    Channel.PHONE_SURVEY: 0.2,
+}
 DEFAULT_START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)  # a Monday
 
 # name: (share of customers, relative activity)
@@ -78,10 +82,33 @@ JOURNEYS: dict[str, tuple[float, float]] = {
     "public_threat": (0.05, 1.2),
     "one_off_complaint": (0.12, 0.8),
 }
-DIURNAL = (0.12, 0.08, 0.06, 0.06, 0.08, 0.15, 0.3, 0.5, 0.75, 0.9, 1.0, 1.0,
-           0.95, 0.9, 0.85, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.5, 0.35, 0.2)
+DIURNAL = (
+    0.12,
+    0.08,
+    0.06,
+    0.06,
+    0.08,
+    0.15,
+    0.3,
+    0.5,
+    0.75,
+    0.9,
+    1.0,
+    1.0,
+    0.95,
+    0.9,
+    0.85,
+    0.85,
+    0.8,
+    0.75,
+    0.7,
+    0.65,
+    0.6,
+    0.5,
+    0.35,
+    0.2,
+)
 WEEKLY = (1.15, 1.0, 1.0, 0.95, 0.9, 0.6, 0.5)  # Monday .. Sunday
-SEASON_MAX = max(DIURNAL) * max(WEEKLY)
 SARCASM_ASPECTS = ("delivery", "quality", "waiting")
 
 
@@ -102,8 +129,16 @@ class Incident:
 
 def default_incidents() -> list[Incident]:
     """A delivery outage on chat in the first Monday's late morning (30 minutes, 3x base complaint rate)."""
-    return [Incident("inc-delivery-outage", timedelta(hours=10, minutes=30), timedelta(minutes=30),
-                     Channel.CHAT, "delivery", 3.0)]
+    return [
+        Incident(
+            "inc-delivery-outage",
+            timedelta(hours=10, minutes=30),
+            timedelta(minutes=30),
+            Channel.CHAT,
+            "delivery",
+            3.0,
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -204,10 +239,19 @@ def _asr(rng: random.Random, text: str) -> str:
 class Simulator:
     """Yields realistic ``RawFeedback``; see the module docstring for journeys and labels."""
 
-    def __init__(self, seed: int = 42, customers: int = 5000, mix: Mapping[str, float] | None = None,
-                 channels: Mapping[Channel | str, float] | None = None, start: datetime | None = None,
-                 rate_per_hour: float = 1200.0, incidents: list[Incident] | None = None,
-                 seasonality: bool = True, prefix: str = "c", keep_truth: bool = True) -> None:
+    def __init__(
+        self,
+        seed: int = 42,
+        customers: int = 5000,
+        mix: Mapping[str, float] | None = None,
+        channels: Mapping[Channel, float] | Mapping[str, float] | None = None,
+        start: datetime | None = None,
+        rate_per_hour: float = 1200.0,
+        incidents: list[Incident] | None = None,
+        seasonality: bool = True,
+        prefix: str = "c",
+        keep_truth: bool = True,
+    ) -> None:
         if customers < 1 or rate_per_hour <= 0:
             raise ValueError("customers must be >= 1 and rate_per_hour > 0")
         self.seed = seed
@@ -227,19 +271,25 @@ class Simulator:
         self.seq = 0
         self.population = [self._make_customer(i, prefix) for i in range(customers)]
         self._rebuild_weights()
-        self.lam_max = rate_per_hour * (SEASON_MAX if seasonality else 1.0) * (
-            1 + sum(i.boost for i in self.incidents))
 
     # --- population -------------------------------------------------------------------------------
     def _make_customer(self, i: int, prefix: str) -> _Customer:
         rng = self.rng
         journey = _weighted(rng, {k: v[0] for k, v in JOURNEYS.items()})
         segment = _weighted(rng, {"new": 0.25, "regular": 0.65, "vip": 0.1})
-        value = {"new": rng.uniform(0, 120), "regular": rng.lognormvariate(6.2, 0.6),
-                 "vip": rng.lognormvariate(8.6, 0.5)}[segment]
+        value = {
+            "new": rng.uniform(0, 120),
+            "regular": rng.lognormvariate(6.2, 0.6),
+            "vip": rng.lognormvariate(8.6, 0.5),
+        }[segment]
         return _Customer(
-            cid=f"{prefix}{i:06d}", lang=_weighted(rng, self.mix), journey=journey, segment=segment,
-            value=round(value, 2), aspect=rng.choice(ASPECTS), channel_pref=_weighted(rng, self.channels),
+            cid=f"{prefix}{i:06d}",
+            lang=_weighted(rng, self.mix),
+            journey=journey,
+            segment=segment,
+            value=round(value, 2),
+            aspect=rng.choice(ASPECTS),
+            channel_pref=_weighted(rng, self.channels),
             activity=JOURNEYS[journey][1] * (1.6 if segment == "vip" else 1.0),
         )
 
@@ -255,28 +305,53 @@ class Simulator:
         return DIURNAL[t.hour] * WEEKLY[t.weekday()] if self.seasonality else 1.0
 
     def _next_arrival(self) -> Incident | None:
+        """Advance the clock to the next arrival of a piecewise-constant-rate Poisson process.
+
+        The rate only changes on the hour (seasonality) and at incident edges, so within a piece it is
+        exact to draw an exponential gap; a gap that crosses the piece's end is redrawn from the boundary
+        (memorylessness). No thinning, so quiet nights cost nothing.
+        """
         rng = self.rng
         while True:
-            self.clock += timedelta(seconds=rng.expovariate(self.lam_max / 3600.0))
             s = self._season(self.clock)
             offset = self.clock - self.start
-            u = rng.random() * self.lam_max
+            active = [i for i in self.incidents if i.active(offset)]
             organic = self.rate * s
+            rates = [self.rate * i.boost * max(s, 0.5) for i in active]
+            total = organic + sum(rates)
+            boundary = self.clock.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+            for inc in self.incidents:
+                for edge in (self.start + inc.start, self.start + inc.start + inc.duration):
+                    if self.clock < edge < boundary:
+                        boundary = edge
+            gap = timedelta(seconds=rng.expovariate(total / 3600.0))
+            if self.clock + gap >= boundary:
+                self.clock = boundary
+                continue
+            self.clock += gap
+            u = rng.random() * total
             if u < organic:
                 return None
             u -= organic
-            for inc in self.incidents:
-                if inc.active(offset):
-                    r = self.rate * inc.boost * max(s, 0.5)
-                    if u < r:
-                        return inc
-                    u -= r
+            for inc, r in zip(active, rates, strict=True):
+                if u < r:
+                    return inc
+                u -= r
+            return active[-1]
 
     # --- one event ------------------------------------------------------------------------------------
     def _plan(self, c: _Customer, incident: Incident | None) -> dict[str, Any]:
         rng, k, j = self.rng, c.step, c.journey
-        plan: dict[str, Any] = {"sentiment": "negative", "aspect": c.aspect, "abusive": False, "churn": False,
-                                "public": False, "repeat": False, "recovery": False, "channel": None}
+        plan: dict[str, Any] = {
+            "sentiment": "negative",
+            "aspect": c.aspect,
+            "abusive": False,
+            "churn": False,
+            "public": False,
+            "repeat": False,
+            "recovery": False,
+            "channel": None,
+        }
         if incident is not None:
             plan.update(aspect=incident.aspect, channel=incident.channel)
             return plan
@@ -306,8 +381,9 @@ class Simulator:
             plan["aspect"] = rng.choice(ASPECTS)
         return plan
 
-    def _compose(self, lang: str, plan: dict[str, Any], product: str, greet: bool,
-                 sarcasm: bool) -> list[str]:
+    def _compose(
+        self, lang: str, plan: dict[str, Any], product: str, greet: bool, sarcasm: bool
+    ) -> list[str]:
         rng, parts = self.rng, LANGUAGES[lang]
         pick = rng.choice
 
@@ -348,22 +424,25 @@ class Simulator:
         """The next event in event-time order (truth recorded in ``self.truth``)."""
         rng = self.rng
         incident = self._next_arrival()
-        if incident is None:
-            c = self._pick()
-        else:
-            c = self.population[rng.randrange(len(self.population))]
+        c = self._pick() if incident is None else self.population[rng.randrange(len(self.population))]
         plan = self._plan(c, incident)
         c.step += 1
         self.seq += 1
-        channel: Channel = plan["channel"] or (c.channel_pref if rng.random() < 0.7
-                                               else _weighted(rng, self.channels))
+        channel: Channel = plan["channel"] or (
+            c.channel_pref if rng.random() < 0.7 else _weighted(rng, self.channels)
+        )
         sentiment = plan["sentiment"]
-        sarcasm = (sentiment == "negative" and not plan["abusive"] and plan["aspect"] in SARCASM_ASPECTS
-                   and SARCASM_ASPECTS.index(plan["aspect"]) < len(LANGUAGES[c.lang]["sarcasm"])
-                   and rng.random() < 0.08)
+        sarcasm = (
+            sentiment == "negative"
+            and not plan["abusive"]
+            and plan["aspect"] in SARCASM_ASPECTS
+            and SARCASM_ASPECTS.index(plan["aspect"]) < len(LANGUAGES[c.lang]["sarcasm"])
+            and rng.random() < 0.08
+        )
         product = rng.choice(PRODUCTS)
-        parts = self._compose(c.lang, plan, product, greet=channel in (Channel.CHAT, Channel.EMAIL),
-                              sarcasm=sarcasm)
+        parts = self._compose(
+            c.lang, plan, product, greet=channel in (Channel.CHAT, Channel.EMAIL), sarcasm=sarcasm
+        )
         external = f"sim:{self.seed}:{self.seq}"
         event_id = ids.event_id(channel, external)
         fields: dict[str, Any] = {"customer_value": c.value, "segment": c.segment}
@@ -371,19 +450,28 @@ class Simulator:
         if channel is Channel.CHAT:
             cut = max(1, len(parts) // 2)
             duration = round(rng.uniform(60, 900) * (1.8 if sentiment == "negative" else 1.0), 1)
-            fields.update(text=" ".join(parts[:cut]) + ("\n" + " ".join(parts[cut:]) if parts[cut:] else ""),
-                          agent_id=f"agent{rng.randrange(24):02d}", conversation_id=f"sim-{self.seed}-conv{self.seq}",
-                          duration_s=duration)
+            fields.update(
+                text=" ".join(parts[:cut]) + ("\n" + " ".join(parts[cut:]) if parts[cut:] else ""),
+                agent_id=f"agent{rng.randrange(24):02d}",
+                conversation_id=f"sim-{self.seed}-conv{self.seq}",
+                duration_s=duration,
+            )
         elif channel is Channel.EMAIL:
             subj = rng.choice(LANGUAGES[c.lang]["subject"][sentiment])
-            fields.update(text=parts[0] + "\n\n" + " ".join(parts[1:]) if len(parts) > 1 else parts[0],
-                          subject=subj)
+            fields.update(
+                text=parts[0] + "\n\n" + " ".join(parts[1:]) if len(parts) > 1 else parts[0], subject=subj
+            )
         elif channel is Channel.REVIEW:
             stars = [rng.choice([1, 1, 1, 2]), rng.choice([2, 3, 3, 4]), rng.choice([4, 5, 5, 5])][polarity]
-            fields = {"text": " ".join(parts), "stars": stars, "public": True, "product": product,
-                      "subject": rng.choice(LANGUAGES[c.lang]["title"][sentiment]),
-                      "url": f"https://reviews.example/{self.seed}/{self.seq}",
-                      "incentivised": sentiment == "positive" and rng.random() < 0.1}
+            fields = {
+                "text": " ".join(parts),
+                "stars": stars,
+                "public": True,
+                "product": product,
+                "subject": rng.choice(LANGUAGES[c.lang]["title"][sentiment]),
+                "url": f"https://reviews.example/{self.seed}/{self.seq}",
+                "incentivised": sentiment == "positive" and rng.random() < 0.1,
+            }
         else:
             waiting = plan["aspect"] == "waiting" and sentiment == "negative"
             hold = rng.uniform(900, 2700) if waiting else rng.uniform(0, 240)
@@ -391,27 +479,50 @@ class Simulator:
             fields.update(
                 csat=[rng.choice([1, 1, 2]), 3, rng.choice([4, 5, 5])][polarity],
                 nps=[rng.randint(0, 4), rng.randint(5, 8), rng.randint(9, 10)][polarity],
-                agent_id=f"agent{rng.randrange(24):02d}", hold_time_s=round(hold, 1),
-                duration_s=round(hold + rng.uniform(90, 900), 1), rings=rng.randint(5, 12) if waiting else
-                rng.randint(1, 4), text=_asr(rng, " ".join(parts)) if has_transcript else "",
+                agent_id=f"agent{rng.randrange(24):02d}",
+                hold_time_s=round(hold, 1),
+                duration_s=round(hold + rng.uniform(90, 900), 1),
+                rings=rng.randint(5, 12) if waiting else rng.randint(1, 4),
+                text=_asr(rng, " ".join(parts)) if has_transcript else "",
                 asr_confidence=round(rng.uniform(0.8, 0.97) if c.lang == "en" else rng.uniform(0.55, 0.9), 2)
-                if has_transcript else None,
+                if has_transcript
+                else None,
             )
-        ev = RawFeedback(event_id=event_id, customer_id=c.cid, channel=channel, event_time=self.clock,
-                         external_id=external, **fields)
+        ev = RawFeedback(
+            event_id=event_id,
+            customer_id=c.cid,
+            channel=channel,
+            event_time=self.clock,
+            external_id=external,
+            **fields,
+        )
         truth = EventTruth(
-            event_id=event_id, customer_id=c.cid, lang=c.lang, channel=channel.value,
-            event_time=self.clock.isoformat(), sentiment=sentiment, aspect=plan["aspect"],
-            abusive=plan["abusive"], churn_threat=plan["churn"], public_threat=plan["public"], sarcasm=sarcasm,
-            incident_id=incident.incident_id if incident else None, journey=c.journey,
+            event_id=event_id,
+            customer_id=c.cid,
+            lang=c.lang,
+            channel=channel.value,
+            event_time=self.clock.isoformat(),
+            sentiment=sentiment,
+            aspect=plan["aspect"],
+            abusive=plan["abusive"],
+            churn_threat=plan["churn"],
+            public_threat=plan["public"],
+            sarcasm=sarcasm,
+            incident_id=incident.incident_id if incident else None,
+            journey=c.journey,
         )
         if self.keep_truth:
             self.truth.events[event_id] = truth
         ct = self.truth._customers.get(c.cid)
         if ct is None:
             ct = self.truth._customers[c.cid] = CustomerTruth(
-                customer_id=c.cid, lang=c.lang, journey=c.journey, segment=c.segment, customer_value=c.value,
-                abusive=c.journey == "abusive")
+                customer_id=c.cid,
+                lang=c.lang,
+                journey=c.journey,
+                segment=c.segment,
+                customer_value=c.value,
+                abusive=c.journey == "abusive",
+            )
         ct.observe(truth)
         self.last_truth = truth
         return ev
@@ -456,7 +567,7 @@ def paced(events: Iterator[RawFeedback], rate: float) -> Iterator[RawFeedback]:
 
 
 def paced_by_event_time(events: Iterator[RawFeedback], speed: float) -> Iterator[RawFeedback]:
-    """Release events as their event times dictate, ``speed`` x faster than real time (60 = 1 h per minute)."""
+    """Release events as their event times dictate, ``speed`` x faster than real time (60: 1 h/min)."""
     wall0: float | None = None
     t0: datetime | None = None
     for ev in events:

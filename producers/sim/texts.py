@@ -1,4 +1,4 @@
-"""All languages' sentence parts, keyed by ISO 639-1 code, and the product catalogue (brand names in Latin)."""
+"""All languages' sentence parts by ISO 639-1 code, and the product catalogue (Latin brand names)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from producers.sim.texts_ru_hy_ta import HY, RU, TA
 
 LANGUAGES: dict[str, dict[str, Any]] = {"en": EN, "el": EL, "ru": RU, "hy": HY, "ta": TA}
 ASPECTS: tuple[str, ...] = ("delivery", "quality", "staff", "waiting", "price", "website", "refund")
-PRODUCTS: tuple[str, ...] = ("Philips HR2100", "Bosch Serie 4", "Samsung Galaxy A15", "Tefal Express",
-                             "Xiaomi Redmi Note 13", "DeLonghi Magnifica", "Nike Air Zoom", "Lenovo IdeaPad 3")
+PRODUCTS: tuple[str, ...] = (
+    "Philips HR2100",
+    "Bosch Serie 4",
+    "Samsung Galaxy A15",
+    "Tefal Express",
+    "Xiaomi Redmi Note 13",
+    "DeLonghi Magnifica",
+    "Nike Air Zoom",
+    "Lenovo IdeaPad 3",
+)
 
 
 def check_parts() -> None:

@@ -31,16 +31,21 @@ class Gateway:
 
 def producer_settings(broker: TansuBroker, tmp_path: Path, **extra: object) -> ProducerSettings:
     return ProducerSettings(
-        brokers=broker.bootstrap, partitions=2, data_dir=tmp_path / "data",
+        brokers=broker.bootstrap,
+        partitions=2,
+        data_dir=tmp_path / "data",
         gateway_api_key_hashes=hash_api_key(API_KEY) + "," + hash_api_key("second-key"),
-        customer_id_secret="test-secret", gateway_produce_timeout_s=5, **extra,  # type: ignore[arg-type]
+        customer_id_secret="test-secret",
+        gateway_produce_timeout_s=5,
+        **extra,  # type: ignore[arg-type]
     )
 
 
 def serve(settings: ProducerSettings) -> Iterator[Gateway]:
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -19,19 +19,37 @@ pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[2] / "data" / "producers"
 
 
-def post(gw: Gateway, path: str, body: bytes, ctype: str = "application/json",
-         key: str | None = None) -> httpx.Response:
+def post(
+    gw: Gateway, path: str, body: bytes, ctype: str = "application/json", key: str | None = None
+) -> httpx.Response:
     headers = {"Content-Type": ctype, **({"Authorization": f"Bearer {key}"} if key else gw.headers)}
     return httpx.post(gw.url + path, content=body, headers=headers, timeout=30)
 
 
 def test_each_channel_lands_once_and_retries_are_idempotent(gateway: Gateway, broker: TansuBroker) -> None:
-    review = {"review_id": "r-77", "stars": 1, "title": "Broken", "text": "Stopped working, twice.",
-              "product": "Blender", "url": "https://reviews.example/r/77", "author": "jo",
-              "created_at": "2026-01-05T10:00:00Z"}
-    call = {"call_id": "ivr-1", "called_at": "2026-01-05T09:00:00+02:00", "csat": 1, "nps": 0,
-            "transcript": "forty minutes on hold", "asr_confidence": 0.8, "customer_phone": "+30 210 555 0101",
-            "duration_s": 2700, "hold_time_s": 2400, "rings": 7, "agent_id": "agent07"}
+    review = {
+        "review_id": "r-77",
+        "stars": 1,
+        "title": "Broken",
+        "text": "Stopped working, twice.",
+        "product": "Blender",
+        "url": "https://reviews.example/r/77",
+        "author": "jo",
+        "created_at": "2026-01-05T10:00:00Z",
+    }
+    call = {
+        "call_id": "ivr-1",
+        "called_at": "2026-01-05T09:00:00+02:00",
+        "csat": 1,
+        "nps": 0,
+        "transcript": "forty minutes on hold",
+        "asr_confidence": 0.8,
+        "customer_phone": "+30 210 555 0101",
+        "duration_s": 2700,
+        "hold_time_s": 2400,
+        "rings": 7,
+        "agent_id": "agent07",
+    }
     sent = [
         post(gateway, "/v1/chat", (DATA / "chat.json").read_bytes()),
         post(gateway, "/v1/email", (DATA / "multipart_reply_signature.eml").read_bytes(), "message/rfc822"),
@@ -42,9 +60,18 @@ def test_each_channel_lands_once_and_retries_are_idempotent(gateway: Gateway, br
     ids = [r.json()["event_ids"][0] for r in sent]
     # A client retry (same payload) and a batch repeating two of them produce nothing new.
     again = post(gateway, "/v1/reviews", orjson.dumps(review))
-    assert again.status_code == 200 and again.json() == {"accepted": 0, "duplicates": 1, "event_ids": [ids[2]]}
-    batch = {"records": [{"channel": "review", "record": review}, {"channel": "phone_survey", "record": call},
-                         {"channel": "email", "rfc822": (DATA / "html_only.eml").read_text()}]}
+    assert again.status_code == 200 and again.json() == {
+        "accepted": 0,
+        "duplicates": 1,
+        "event_ids": [ids[2]],
+    }
+    batch = {
+        "records": [
+            {"channel": "review", "record": review},
+            {"channel": "phone_survey", "record": call},
+            {"channel": "email", "rfc822": (DATA / "html_only.eml").read_text()},
+        ]
+    }
     b = post(gateway, "/v1/batch", orjson.dumps(batch))
     assert b.status_code == 202 and b.json()["accepted"] == 1 and b.json()["duplicates"] == 2
 

@@ -31,35 +31,59 @@ MAIL = {"Content-Type": "message/rfc822", "X-API-Key": API_KEY}
 
 
 def review(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"review_id": "r-1", "stars": 2, "title": "Late", "text": "Parcel late again.",
-                            "product": "Jacket", "url": "https://reviews.example/r/1", "author": "jo",
-                            "created_at": "2026-01-05T10:00:00Z"}
+    base: dict[str, Any] = {
+        "review_id": "r-1",
+        "stars": 2,
+        "title": "Late",
+        "text": "Parcel late again.",
+        "product": "Jacket",
+        "url": "https://reviews.example/r/1",
+        "author": "jo",
+        "created_at": "2026-01-05T10:00:00Z",
+    }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not ...}
 
 
 def phone(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"call_id": "call-1", "called_at": "2026-01-05T10:00:00Z", "csat": 2, "nps": 3,
-                            "customer_phone": "+30 210 555 0101", "duration_s": 300, "hold_time_s": 60,
-                            "rings": 2, "agent_id": "agent01"}
+    base: dict[str, Any] = {
+        "call_id": "call-1",
+        "called_at": "2026-01-05T10:00:00Z",
+        "csat": 2,
+        "nps": 3,
+        "customer_phone": "+30 210 555 0101",
+        "duration_s": 300,
+        "hold_time_s": 60,
+        "rings": 2,
+        "agent_id": "agent01",
+    }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not ...}
 
 
 def chat(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"conversation_id": "conv-1", "agent_id": "agent01", "customer_id": "c-1",
-                            "messages": [{"role": "customer", "text": "Where is my parcel?",
-                                          "ts": "2026-01-05T10:00:00Z"},
-                                         {"role": "agent", "text": "Checking.", "ts": "2026-01-05T10:01:00Z"}]}
+    base: dict[str, Any] = {
+        "conversation_id": "conv-1",
+        "agent_id": "agent01",
+        "customer_id": "c-1",
+        "messages": [
+            {"role": "customer", "text": "Where is my parcel?", "ts": "2026-01-05T10:00:00Z"},
+            {"role": "agent", "text": "Checking.", "ts": "2026-01-05T10:01:00Z"},
+        ],
+    }
     base.update(changes)
     return {k: v for k, v in base.items() if v is not ...}
 
 
 def mail(headers: str, body: str = "The parcel is late again.\n") -> bytes:
-    return (headers.strip() + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n" + body).encode()
+    return (
+        headers.strip() + "\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n" + body
+    ).encode()
 
 
-GOOD_MAIL_HEADERS = "From: a@example.org\nSubject: late\nDate: Mon, 5 Jan 2026 10:00:00 +0000\nMessage-ID: <m1@x>"
+GOOD_MAIL_HEADERS = (
+    "From: a@example.org\nSubject: late\nDate: Mon, 5 Jan 2026 10:00:00 +0000\nMessage-ID: <m1@x>"
+)
 
 
 @dataclass
@@ -93,25 +117,60 @@ CASES = [
     # transport, auth, framing
     Case("bad json", "/v1/reviews", b'{"stars": 5,', 400, "body"),
     Case("trailing garbage", "/v1/reviews", orjson.dumps(review()) + b"}}", 400, "body"),
-    Case("NaN literal", "/v1/reviews", b'{"stars": 2, "created_at": "2026-01-05T10:00:00Z", "author": "a", '
-         b'"customer_value": NaN}', 422, "customer_value"),
-    Case("Infinity literal", "/v1/phone-surveys", b'{"call_id": "c", "called_at": "2026-01-05T10:00:00Z", '
-         b'"csat": 2, "customer_id": "c1", "duration_s": Infinity}', 422, "duration_s"),
+    Case(
+        "NaN literal",
+        "/v1/reviews",
+        b'{"stars": 2, "created_at": "2026-01-05T10:00:00Z", "author": "a", "customer_value": NaN}',
+        422,
+        "customer_value",
+    ),
+    Case(
+        "Infinity literal",
+        "/v1/phone-surveys",
+        b'{"call_id": "c", "called_at": "2026-01-05T10:00:00Z", '
+        b'"csat": 2, "customer_id": "c1", "duration_s": Infinity}',
+        422,
+        "duration_s",
+    ),
     Case("json array", "/v1/reviews", [review()], 422, "body"),
     Case("json string", "/v1/reviews", "review", 422, "body"),
     Case("empty body", "/v1/reviews", b"", 400, "body"),
     Case("whitespace body", "/v1/reviews", b"  \n ", 400, "body"),
     Case("invalid utf-8", "/v1/reviews", b'{"text": "\xff\xfe bad"}', 400, "body"),
     Case("utf-16 body", "/v1/reviews", orjson.dumps(review()).decode().encode("utf-16"), 400, "body"),
-    Case("text/plain content type", "/v1/reviews", review(), 415, "Content-Type",
-         {"Content-Type": "text/plain", "X-API-Key": API_KEY}),
-    Case("form content type", "/v1/chat", chat(), 415, "Content-Type",
-         {"Content-Type": "application/x-www-form-urlencoded", "X-API-Key": API_KEY}),
+    Case(
+        "text/plain content type",
+        "/v1/reviews",
+        review(),
+        415,
+        "Content-Type",
+        {"Content-Type": "text/plain", "X-API-Key": API_KEY},
+    ),
+    Case(
+        "form content type",
+        "/v1/chat",
+        chat(),
+        415,
+        "Content-Type",
+        {"Content-Type": "application/x-www-form-urlencoded", "X-API-Key": API_KEY},
+    ),
     Case("no API key", "/v1/reviews", review(), 401, "X-API-Key", {"Content-Type": "application/json"}),
-    Case("wrong API key", "/v1/reviews", review(), 401, "X-API-Key",
-         {"Content-Type": "application/json", "X-API-Key": "nope"}),
-    Case("wrong bearer", "/v1/reviews", review(), 401, "X-API-Key",
-         {"Content-Type": "application/json", "Authorization": "Bearer nope"}),
+    Case(
+        "wrong API key",
+        "/v1/reviews",
+        review(),
+        401,
+        "X-API-Key",
+        {"Content-Type": "application/json", "X-API-Key": "nope"},
+    ),
+    Case(
+        "wrong bearer",
+        "/v1/reviews",
+        review(),
+        401,
+        "X-API-Key",
+        {"Content-Type": "application/json", "Authorization": "Bearer nope"},
+    ),
     Case("10 MB body", "/v1/reviews", b"x" * 10_000_000, 413, "body"),
     Case("2 MB valid-looking json", "/v1/reviews", review(text="a" * 2_000_000), 413, "body"),
     Case("chunked body over limit", "/v1/reviews", chunked_big, 413, "body"),
@@ -147,8 +206,13 @@ CASES = [
     Case("no customer identity", "/v1/reviews", review(author=...), 422, "customer_id"),
     Case("invalid email", "/v1/reviews", review(customer_email="not-an-email"), 422, "customer_email"),
     Case("negative customer_value", "/v1/reviews", review(customer_value=-1), 422, "customer_value"),
-    Case("huge customer_value", "/v1/reviews", b'{"stars":2,"created_at":"2026-01-05T10:00:00Z","author":"a",'
-         b'"customer_value":1e400}', 422, "customer_value"),
+    Case(
+        "huge customer_value",
+        "/v1/reviews",
+        b'{"stars":2,"created_at":"2026-01-05T10:00:00Z","author":"a","customer_value":1e400}',
+        422,
+        "customer_value",
+    ),
     Case("public as string", "/v1/reviews", review(public="yes"), 422, "public"),
     Case("title too long", "/v1/reviews", review(title="t" * 1001), 422, "title"),
     # phone surveys
@@ -156,56 +220,138 @@ CASES = [
     Case("csat 6", "/v1/phone-surveys", phone(csat=6), 422, "csat"),
     Case("nps 11", "/v1/phone-surveys", phone(nps=11), 422, "nps"),
     Case("nps -1", "/v1/phone-surveys", phone(nps=-1), 422, "nps"),
-    Case("asr confidence 1.5", "/v1/phone-surveys", phone(transcript="ok", asr_confidence=1.5), 422,
-         "asr_confidence"),
+    Case(
+        "asr confidence 1.5",
+        "/v1/phone-surveys",
+        phone(transcript="ok", asr_confidence=1.5),
+        422,
+        "asr_confidence",
+    ),
     Case("hold longer than call", "/v1/phone-surveys", phone(hold_time_s=900), 422, "hold_time_s"),
     Case("nothing said", "/v1/phone-surveys", phone(csat=..., nps=...), 422, "transcript"),
     Case("negative duration", "/v1/phone-surveys", phone(duration_s=-5, hold_time_s=...), 422, "duration_s"),
     Case("rings as words", "/v1/phone-surveys", phone(rings="three"), 422, "rings"),
     Case("called_at missing", "/v1/phone-surveys", phone(called_at=...), 422, "called_at"),
     Case("call_id empty", "/v1/phone-surveys", phone(call_id=""), 422, "call_id"),
-    Case("invalid phone number", "/v1/phone-surveys", phone(customer_phone="call me maybe"), 422,
-         "customer_phone"),
+    Case(
+        "invalid phone number",
+        "/v1/phone-surveys",
+        phone(customer_phone="call me maybe"),
+        422,
+        "customer_phone",
+    ),
     # chat
     Case("no messages", "/v1/chat", chat(messages=[]), 422, "messages"),
-    Case("no customer turn", "/v1/chat", chat(messages=[{"role": "agent", "text": "hi",
-                                                         "ts": "2026-01-05T10:00:00Z"}]), 422, "messages"),
-    Case("unknown role", "/v1/chat", chat(messages=[{"role": "boss", "text": "hi",
-                                                     "ts": "2026-01-05T10:00:00Z"}]), 422, "messages.0.role"),
+    Case(
+        "no customer turn",
+        "/v1/chat",
+        chat(messages=[{"role": "agent", "text": "hi", "ts": "2026-01-05T10:00:00Z"}]),
+        422,
+        "messages",
+    ),
+    Case(
+        "unknown role",
+        "/v1/chat",
+        chat(messages=[{"role": "boss", "text": "hi", "ts": "2026-01-05T10:00:00Z"}]),
+        422,
+        "messages.0.role",
+    ),
     Case("messages not a list", "/v1/chat", chat(messages="hello"), 422, "messages"),
     Case("conversation_id missing", "/v1/chat", chat(conversation_id=...), 422, "conversation_id"),
-    Case("message in the future", "/v1/chat", chat(messages=[{"role": "customer", "text": "hi",
-                                                             "ts": FUTURE}]), 422, "messages.ts"),
-    Case("message text control char", "/v1/chat", chat(messages=[{"role": "customer", "text": "hi\u0008",
-                                                                 "ts": "2026-01-05T10:00:00Z"}]), 422,
-         "messages.text"),
+    Case(
+        "message in the future",
+        "/v1/chat",
+        chat(messages=[{"role": "customer", "text": "hi", "ts": FUTURE}]),
+        422,
+        "messages.ts",
+    ),
+    Case(
+        "message text control char",
+        "/v1/chat",
+        chat(messages=[{"role": "customer", "text": "hi\u0008", "ts": "2026-01-05T10:00:00Z"}]),
+        422,
+        "messages.text",
+    ),
     # e-mail
     Case("email as json", "/v1/email", mail(GOOD_MAIL_HEADERS), 415, "Content-Type"),
-    Case("email without From", "/v1/email", mail("Subject: x\nDate: Mon, 5 Jan 2026 10:00:00 +0000"), 422,
-         "From", dict(MAIL)),
-    Case("email From without address", "/v1/email", mail("From: Nobody\nDate: Mon, 5 Jan 2026 10:00:00 +0000"),
-         422, "From", dict(MAIL)),
+    Case(
+        "email without From",
+        "/v1/email",
+        mail("Subject: x\nDate: Mon, 5 Jan 2026 10:00:00 +0000"),
+        422,
+        "From",
+        dict(MAIL),
+    ),
+    Case(
+        "email From without address",
+        "/v1/email",
+        mail("From: Nobody\nDate: Mon, 5 Jan 2026 10:00:00 +0000"),
+        422,
+        "From",
+        dict(MAIL),
+    ),
     Case("email without Date", "/v1/email", mail("From: a@example.org\nSubject: x"), 422, "Date", dict(MAIL)),
-    Case("email dated next week", "/v1/email",
-         mail("From: a@example.org\nDate: " + (NOW + timedelta(days=7)).strftime("%a, %d %b %Y %H:%M:%S +0000")),
-         422, "Date", dict(MAIL)),
-    Case("email with only an image", "/v1/email",
-         b"From: a@example.org\nDate: Mon, 5 Jan 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
-         b"Content-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n", 422, "body", dict(MAIL)),
+    Case(
+        "email dated next week",
+        "/v1/email",
+        mail(
+            "From: a@example.org\nDate: " + (NOW + timedelta(days=7)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        ),
+        422,
+        "Date",
+        dict(MAIL),
+    ),
+    Case(
+        "email with only an image",
+        "/v1/email",
+        b"From: a@example.org\nDate: Mon, 5 Jan 2026 10:00:00 +0000\nMIME-Version: 1.0\n"
+        b"Content-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n",
+        422,
+        "body",
+        dict(MAIL),
+    ),
     # batch
     Case("batch empty", "/v1/batch", {"records": []}, 422, "records"),
     Case("batch not a list", "/v1/batch", {"records": "x"}, 422, "records"),
-    Case("batch unknown channel", "/v1/batch", {"records": [{"channel": "fax", "record": review()}]}, 422,
-         "records.0"),
+    Case(
+        "batch unknown channel",
+        "/v1/batch",
+        {"records": [{"channel": "fax", "record": review()}]},
+        422,
+        "records.0",
+    ),
     Case("batch missing channel", "/v1/batch", {"records": [{"record": review()}]}, 422, "records.0"),
-    Case("batch one bad among good", "/v1/batch", {"records": [
-        {"channel": "review", "record": review()},
-        {"channel": "review", "record": review(review_id="r-2", stars=9)}]}, 422, "records.1.record.stars"),
-    Case("batch bad email among good", "/v1/batch", {"records": [
-        {"channel": "review", "record": review()},
-        {"channel": "email", "rfc822": "Subject: no sender\n\nhello"}]}, 422, "records.1.From"),
-    Case("batch too many", "/v1/batch", {"records": [{"channel": "review", "record": review(review_id=f"r{i}")}
-                                                     for i in range(1001)]}, 413, "records"),
+    Case(
+        "batch one bad among good",
+        "/v1/batch",
+        {
+            "records": [
+                {"channel": "review", "record": review()},
+                {"channel": "review", "record": review(review_id="r-2", stars=9)},
+            ]
+        },
+        422,
+        "records.1.record.stars",
+    ),
+    Case(
+        "batch bad email among good",
+        "/v1/batch",
+        {
+            "records": [
+                {"channel": "review", "record": review()},
+                {"channel": "email", "rfc822": "Subject: no sender\n\nhello"},
+            ]
+        },
+        422,
+        "records.1.From",
+    ),
+    Case(
+        "batch too many",
+        "/v1/batch",
+        {"records": [{"channel": "review", "record": review(review_id=f"r{i}")} for i in range(1001)]},
+        413,
+        "records",
+    ),
 ]
 
 

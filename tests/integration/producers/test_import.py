@@ -26,17 +26,29 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "producers"
 
 def run_cli(broker: TansuBroker, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RIPPLE_")}
-    env.update(RIPPLE_BROKERS=broker.bootstrap, RIPPLE_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT),
-               RIPPLE_CUSTOMER_ID_SECRET="import-test")
-    return subprocess.run([sys.executable, "-m", "ripple", *args], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=240)
+    env.update(
+        RIPPLE_BROKERS=broker.bootstrap,
+        RIPPLE_DATA_DIR=str(tmp_path / "data"),
+        PYTHONPATH=str(ROOT),
+        RIPPLE_CUSTOMER_ID_SECRET="import-test",
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "ripple", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 def read_topic(bootstrap: str, at_least: int, timeout: float = 120) -> list[bytes]:
     """Every record on the raw topic: read until ``at_least`` arrived and then until a poll comes back empty,
     so extra (duplicate) records would be seen too. (Tansu's ListOffsets is not exact for batched
     produce, so end offsets cannot be used for counting.)"""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     parts = consumer.partitions_for_topic(topics.RAW) or set()
     tps = [TopicPartition(topics.RAW, p) for p in parts]
     consumer.assign(tps)
@@ -71,33 +83,62 @@ def write_reviews(path: Path, n: int, bad_every: int) -> int:
                 text = f"{text}, and another thing,\nsecond line"
             if i % bad_every == 0:
                 stars, bad = 9, bad + 1
-            w.writerow([f"r{i:07d}", stars, title, text, product, f"https://reviews.example/r/{i}",
-                        f"user{i % 30011}", f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"])
+            w.writerow(
+                [
+                    f"r{i:07d}",
+                    stars,
+                    title,
+                    text,
+                    product,
+                    f"https://reviews.example/r/{i}",
+                    f"user{i % 30011}",
+                    f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+                ]
+            )
     return bad
 
 
-def test_importing_100k_reviews_twice_adds_nothing_the_second_time(broker: TansuBroker, tmp_path: Path) -> None:
+def test_importing_100k_reviews_twice_adds_nothing_the_second_time(
+    broker: TansuBroker, tmp_path: Path
+) -> None:
     n = 100_000
     src = tmp_path / "exports" / "reviews.csv"
     src.parent.mkdir()
     bad = write_reviews(src, n, bad_every=5000)
-    first = run_cli(broker, tmp_path, "import", "--channel", "review", str(src.parent), "--rejects",
-                    str(tmp_path / "rejects.jsonl"))
+    first = run_cli(
+        broker,
+        tmp_path,
+        "import",
+        "--channel",
+        "review",
+        str(src.parent),
+        "--rejects",
+        str(tmp_path / "rejects.jsonl"),
+    )
     assert first.returncode == 0, first.stderr[-2000:]
     assert "import: 50000 records" in first.stderr  # progress was shown while it ran
     good = n - bad
     assert f"{n} records: {good} accepted, {bad} rejected" in first.stdout
     rejects = [orjson.loads(line) for line in (tmp_path / "rejects.jsonl").read_bytes().splitlines()]
-    assert len(rejects) == bad and all(r["field"] == "stars" and r["source"].endswith("reviews.csv")
-                                       for r in rejects)
+    assert len(rejects) == bad and all(
+        r["field"] == "stars" and r["source"].endswith("reviews.csv") for r in rejects
+    )
     assert rejects[0]["record"] == 2  # row 0 is on line 2, under the header
 
     records = read_topic(broker.bootstrap, good)
     ids = {parse(RawFeedback, r).event_id for r in records}
     assert len(records) == good and len(ids) == good
 
-    second = run_cli(broker, tmp_path, "import", "--channel", "review", str(src), "--rejects",
-                     str(tmp_path / "rejects2.jsonl"))
+    second = run_cli(
+        broker,
+        tmp_path,
+        "import",
+        "--channel",
+        "review",
+        str(src),
+        "--rejects",
+        str(tmp_path / "rejects2.jsonl"),
+    )
     assert second.returncode == 0, second.stderr[-2000:]
     assert f"{n} records: 0 accepted, {bad} rejected, {good} already imported" in second.stdout
     again = read_topic(broker.bootstrap, good)
