@@ -90,7 +90,8 @@ def test_bad_messages_name_the_field(raw: bytes, field: str) -> None:
 
 
 def test_unknown_charset_keeps_the_text() -> None:
-    raw = b"From: a@b.example\nDate: Mon, 5 Jan 2026 10:00:00 +0000\nContent-Type: text/plain; charset=x-nope\n\nlate"
+    raw = (b"From: a@b.example\nDate: Mon, 5 Jan 2026 10:00:00 +0000\n"
+           b"Content-Type: text/plain; charset=x-nope\n\nlate")
     assert email_adapter.to_raw(raw, CTX).text == "late"
 
 

@@ -1,4 +1,4 @@
-"""The simulator: deterministic, multilingual, journeys and incidents as labelled, ratings agree with truth."""
+"""The simulator: deterministic, multilingual, journeys and incidents as labelled, ratings agree."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def run(seed: int, n: int = 3000, **kw: object) -> tuple[Simulator, list[bytes]]
 def test_same_seed_same_events_and_truth_other_seed_differs() -> None:
     a, ea = run(11)
     b, eb = run(11)
-    c, ec = run(12)
+    _, ec = run(12)
     assert ea == eb and ea != ec
     dump = lambda s: orjson.dumps([t.as_dict() for t in s.truth.events.values()])  # noqa: E731
     assert dump(a) == dump(b)
