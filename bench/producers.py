@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,55 +137,40 @@ def review_body(i: int) -> bytes:
     )
 
 
-async def load(
-    url: str, bodies: list[bytes] | None, concurrency: int, seconds: float
-) -> tuple[int, float, int]:
-    """POST each body (or GET when ``bodies`` is None, len given by concurrency*50) with ``concurrency``
-    workers; returns (requests done, elapsed, non-2xx)."""
-    headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
-    total = len(bodies) if bodies is not None else concurrency * 100
-    next_i = [0]
-    bad = [0]
-    deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=30) as client:
+def http_request(method: str, path: str, body: bytes = b"") -> bytes:
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: bench\r\nX-API-Key: {KEY}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
 
-        async def worker() -> None:
-            while next_i[0] < total and time.perf_counter() < deadline:
+
+async def load(port: int, requests: list[bytes], concurrency: int, seconds: float) -> tuple[int, float, int]:
+    """Send pre-built HTTP/1.1 requests over ``concurrency`` keep-alive connections (raw asyncio streams:
+    an HTTP client library would cost more CPU than the server on a 2-core box); returns (done, elapsed,
+    non-2xx). Stops after ``seconds`` even if requests remain."""
+    next_i, bad, done = [0], [0], [0]
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while next_i[0] < len(requests) and time.perf_counter() < deadline:
                 i = next_i[0]
                 next_i[0] += 1
-                if bodies is None:
-                    r = await client.get("/healthz")
-                else:
-                    r = await client.post(url_path, content=bodies[i])
-                if r.status_code >= 300:
+                writer.write(requests[i])
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?i)content-length: *(\d+)", head)
+                await reader.readexactly(int(length.group(1)) if length else 0)
+                done[0] += 1
+                if not head[9:12].startswith(b"2"):
                     bad[0] += 1
+        finally:
+            writer.close()
 
-        url_path = "/v1/reviews"
-        t = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return next_i[0], time.perf_counter() - t, bad[0]
-
-
-async def load_batches(
-    url: str, batches: list[bytes], concurrency: int, seconds: float
-) -> tuple[int, float, int]:
-    headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
-    next_i, bad = [0], [0]
-    deadline = time.perf_counter() + seconds
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
-
-        async def worker() -> None:
-            while next_i[0] < len(batches) and time.perf_counter() < deadline:
-                i = next_i[0]
-                next_i[0] += 1
-                r = await client.post("/v1/batch", content=batches[i])
-                if r.status_code >= 300:
-                    bad[0] += 1
-
-        t = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return next_i[0], time.perf_counter() - t, bad[0]
+    t = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done[0], time.perf_counter() - t, bad[0]
 
 
 def bench_gateway(requests: int, concurrency: int, seconds: float, tmp: Path) -> None:
@@ -211,29 +196,34 @@ def bench_gateway(requests: int, concurrency: int, seconds: float, tmp: Path) ->
     )
     try:
         wait_until(lambda: port_open(port), 30, "gateway listening")
-        url = f"http://127.0.0.1:{port}"
-        n, dt, bad = asyncio.run(load(url, None, concurrency, seconds))
+        n, dt, bad = asyncio.run(
+            load(port, [http_request("GET", "/healthz")] * requests, concurrency, seconds)
+        )
         floor = n / dt
-        bodies = [review_body(i) for i in range(requests)]
-        asyncio.run(load(url, bodies[:200], concurrency, seconds))  # warm-up: connections, metadata
-        n, dt, bad = asyncio.run(load(url, bodies[200:], concurrency, seconds))
+        reqs = [http_request("POST", "/v1/reviews", review_body(i)) for i in range(requests + 200)]
+        asyncio.run(load(port, reqs[:200], concurrency, seconds))  # warm-up: connections, broker metadata
+        n, dt, bad = asyncio.run(load(port, reqs[200:], concurrency, seconds))
         rps = n / dt
         print(
             f"gateway:   {rps:,.0f} requests/s POST /v1/reviews, acks=all, {concurrency} connections, "
             f"{n} requests, {bad} non-2xx (baseline: GET /healthz {floor:,.0f}/s; ratio {rps / floor:.2f})"
         )
         batches = [
-            orjson.dumps(
-                {
-                    "records": [
-                        {"channel": "review", "record": orjson.loads(review_body(10**7 + b * 100 + j))}
-                        for j in range(100)
-                    ]
-                }
+            http_request(
+                "POST",
+                "/v1/batch",
+                orjson.dumps(
+                    {
+                        "records": [
+                            {"channel": "review", "record": orjson.loads(review_body(10**7 + b * 100 + j))}
+                            for j in range(100)
+                        ]
+                    }
+                ),
             )
             for b in range(max(1, requests // 50))
         ]
-        n, dt, bad = asyncio.run(load_batches(url, batches, max(2, concurrency // 4), seconds))
+        n, dt, bad = asyncio.run(load(port, batches, max(2, concurrency // 4), seconds))
         print(
             f"gateway:   {n * 100 / dt:,.0f} events/s via /v1/batch (100 records/request, {n} requests, "
             f"{bad} non-2xx)"

@@ -73,10 +73,14 @@ def produce_acked(
 class FastProducer:
     """The producer the gateway, import and simulator use: librdkafka via confluent-kafka.
 
-    Why not kafka-python here: on this class of machine kafka-python spends ~250 µs of Python per record
-    (3-4k records/s); librdkafka does the same work in C (60k+/s measured against Tansu). Settings match
-    the kernel's producer: acks=all, idempotence on, and the Java client's murmur2 partitioner so a
-    customer's events land on the same partition whichever Ripple producer sent them.
+    Why librdkafka here: ``produce()`` never blocks the caller (the gateway calls it on the event loop and
+    awaits acks as asyncio futures instead of parking a thread per request), ``message.timeout.ms`` gives
+    every event a hard deadline after which its delivery fails (so the gateway answers 503 instead of
+    hanging), and batching/retries run in C. Raw throughput is not the reason: measured in the same run
+    (bench/producers.py) both clients acknowledge ~17-21k events/s on this machine, because the per-event
+    Python work (serialisation, delivery callback, metrics) dominates. Settings match the kernel's
+    producer: acks=all, idempotence on, and the Java client's murmur2 partitioner so a customer's events
+    land on the same partition whichever Ripple producer sent them.
 
     A daemon thread polls delivery reports; per-event callbacks count produced/failed/latency per channel.
     ``message.timeout.ms`` bounds how long an unacknowledged event may wait: after it, the delivery fails
@@ -112,6 +116,7 @@ class FastProducer:
         conf.update(overrides)
         self.source = source
         self.topic = topic
+        self._series: dict[str, tuple[Any, Any, Any]] = {}
         self._producer = Producer(conf, logger=logging.getLogger("ripple.kafka.librdkafka"))
         self._stop = threading.Event()
         self._poller = threading.Thread(target=self._poll, name=f"ripple-{source}-deliveries", daemon=True)
@@ -128,15 +133,22 @@ class FastProducer:
         from producers import metrics
 
         channel = event.channel.value
-        source = self.source
+        series = self._series.get(channel)
+        if series is None:  # label lookups are slow; resolve each channel's children once
+            series = self._series[channel] = (
+                metrics.PRODUCED.labels(channel, self.source),
+                metrics.ACK_LATENCY.labels(channel, self.source),
+                metrics.FAILED.labels(channel, self.source),
+            )
+        produced, latency, failed = series
         t0 = time.perf_counter()
 
         def report(err: Any, msg: Any) -> None:
             if err is None:
-                metrics.PRODUCED.labels(channel, source).inc()
-                metrics.ACK_LATENCY.labels(channel, source).observe(time.perf_counter() - t0)
+                produced.inc()
+                latency.observe(time.perf_counter() - t0)
             else:
-                metrics.FAILED.labels(channel, source).inc()
+                failed.inc()
             if done is not None:
                 done(None if err is None else ProduceFailed(str(err)))
 
