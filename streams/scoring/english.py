@@ -47,6 +47,15 @@ WORDS: dict[str, float] = {
     "idiots": -2.3,
     "polite": 1.5,
     "courteous": 1.6,
+    "disgraceful": -2.5,
+    "soaked": -1.2,
+    "smashed": -1.8,
+    "exemplary": 2.0,
+    # Politeness and banking nouns carry no opinion in customer service ("please send the invoice",
+    # "the interest on my credit card"); VADER scores them +1.3..+2.0.
+    "please": 0.0,
+    "interest": 0.0,
+    "credit": 0.0,
 }
 
 # Phrase -> (synthetic token, valence). Order matters: longer phrases first.
@@ -73,6 +82,14 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
      r" ?(?:hours?|days?|weeks?|months?|minutes?|mins?)|(?:waited|waiting) (?:ages|forever)", -1.5),
     ("sarcastic_great", r"(?:great|perfect|wonderful|brilliant|fantastic|lovely|awesome),? just (?:great|perfect|"
      r"wonderful|brilliant|fantastic|lovely|awesome)|thanks? (?:you )?for nothing|yeah,? right", -2.2),
+    ("late_again", r"(?:late|delayed) again|again late|(?:is|was|are|were|arrived|came|running|turned up) (?:\w+ )?late",
+     -1.5),
+    ("refused", r"refus(?:es|ed|e) to|won'?t (?:refund|replace|repair)", -1.5),
+    ("without_notice", r"without (?:any |prior )?(?:notice|notification|warning|explanation)", -1.5),
+    ("waiting_for", r"(?:waited|waiting)(?: \w+){1,4} (?:for )?(?:over |more than |almost |nearly )?" + _N +
+     r" ?(?:hours?|days?|weeks?|months?)", -1.5),
+    ("no_opinion", r"neither good nor bad|nothing special|so-so|nothing to say|average\.?$", 0.0),
+    ("problem_solved", r"(?:problem|issue) (?:was )?(?:solved|resolved|fixed|sorted)", 1.8),
     ("above_beyond", r"above and beyond", 2.5),
     ("on_time", r"(?:arrived|came|delivered|here) (?:on time|early|ahead of schedule|next day|the next day)", 1.5),
     ("fast_delivery", r"(?:fast|quick|speedy|prompt|rapid) (?:delivery|shipping|dispatch|response|reply|service)", 1.8),
@@ -119,11 +136,23 @@ def _rewrite(text: str) -> tuple[str, list[str]]:
     return _PHRASE_RE.sub(repl, text), found
 
 
+_INQUIRY = re.compile(
+    r"^\W*(?:hi|hello|hey|dear \w+|good (?:morning|afternoon|evening))?\W*(?:can|could|do|does|is|are|how|what|when|where|"
+    r"which|would|will|may|should|please|i'd like|i would like|is there|are there)\b",
+    re.IGNORECASE,
+)
+
+
 def score_english(text: str) -> TextScore:
     """VADER compound with the extension, plus the lexicon words/phrases that drove it."""
     a = analyzer()
     rewritten, phrases = _rewrite(text)
     compound = float(a.polarity_scores(rewritten)["compound"])
+    if abs(compound) < 0.5 and "?" in text and _INQUIRY.match(text):
+        # A plain question ("Does the warranty cover water damage?") asks, it does not complain or praise:
+        # the words it mentions carry valence the customer does not express.
+        compound = 0.0
+        phrases.append("rule_inquiry")
     lex = a.lexicon
     words = (w for w in (m.lower() for m in _WORD.findall(rewritten)) if w in lex and not w.startswith("cs_"))
     drivers = tuple(dict.fromkeys([*(p.replace("_", " ") for p in phrases), *words]))[:10]

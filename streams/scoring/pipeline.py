@@ -28,6 +28,10 @@ SARCASM_FLIP = 0.3
 """Compound given to praise-next-to-complaint text ("супер, посылка шла три недели"): clearly negative."""
 
 
+COMPLAINT_CUES = frozenset({"abuse", "churn_threat", "broken_promise", "insignificance", "public_threat"})
+CUE_FLOOR = 0.3
+
+
 @dataclass(frozen=True)
 class Failure:
     reason: str
@@ -99,6 +103,12 @@ def score_event(raw: RawFeedback, now: datetime | None = None) -> ScoredFeedback
         text_sarcasm = True
         compound = -max(SARCASM_FLIP, compound * 0.5)
         drivers = ("rule:sarcasm", *drivers)[:10]
+
+    if compound is not None and compound > -NEUTRAL_BAND and set(found.cues) & COMPLAINT_CUES:
+        # Threats to leave, broken promises, insults and "my order is too small for you" are complaints,
+        # whatever polite words surround them ("You promised the repair in five days").
+        compound = -max(CUE_FLOOR, abs(compound) * 0.5)
+        drivers = ("rule:complaint_cue", *drivers)[:10]
 
     rating = ratings.rating_score(raw.stars, raw.csat, raw.nps)
     fused = ratings.fuse(compound, rating)
