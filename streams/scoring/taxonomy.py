@@ -25,6 +25,10 @@ import Stemmer
 
 DATA = Path(__file__).parent / "data"
 _STEMMERS = {"en": "english", "el": "greek", "ru": "russian", "hy": "armenian", "ta": "tamil"}
+# Snowball's Armenian and Tamil stemmers cut so deep that unrelated words collide (Tamil
+# "வருத்தப்படுவீர்கள்" 'you will regret' and "வருகிறது" 'comes' share a stem): there plain entries match
+# whole words and inflection is written explicitly as prefixes ("காத்திரு*").
+_STEM_MATCH = frozenset({"en", "el", "ru"})
 _W = r"\w\u0B80-\u0BFF"  # Python's \w misses Tamil vowel signs
 _TOKEN = re.compile(rf"[{_W}']+")
 _SEP = rf"[^{_W}]+"
@@ -37,6 +41,9 @@ def _fold_greek(text: str) -> str:
 _GREEK_FOLD = {ord(c): _fold_greek(c) for c in "άέήίόύώϊϋΐΰΆΈΉΊΌΎΏ"}
 
 
+_HY_MARKS = {0x055E: None, 0x055C: None, 0x055B: None}
+
+
 def normalise(text: str, lang: str) -> str:
     """Lower-case; fold Greek accents and Russian ё so typed-without-accents text matches."""
     text = text.lower()
@@ -44,6 +51,9 @@ def normalise(text: str, lang: str) -> str:
         return text.translate(_GREEK_FOLD)
     if lang == "ru":
         return text.replace("ё", "е")
+    if lang == "hy":
+        # Armenian puts its question/exclamation/emphasis marks *inside* the word ("հիմա՞ր").
+        return text.translate(_HY_MARKS)
     return text
 
 
@@ -79,7 +89,8 @@ class _Compiled:
 class Taxonomy:
     """label -> language -> entries, compiled per language on first use."""
 
-    def __init__(self, spec: dict[str, dict[str, list[str]]], version: str) -> None:
+    def __init__(self, spec: dict[str, dict[str, list[str]]], version: str, stem: bool = True) -> None:
+        self.stem = stem
         self.spec = spec
         self.version = version
         self.labels = tuple(spec)
@@ -94,13 +105,17 @@ class Taxonomy:
             for raw in per_lang.get(lang, []):
                 entry = normalise(raw, lang)
                 if " " not in entry and "*" not in entry and "'" not in entry:
-                    stems.setdefault(st.stemWord(entry), []).append(label)
+                    key = st.stemWord(entry) if self._stems(lang) else entry
+                    stems.setdefault(key, []).append(label)
                     continue
                 name = f"g{len(alts)}"
                 group_label[name] = label
                 alts.append(f"(?P<{name}>{_pattern(entry)})")
         regex = re.compile("|".join(alts)) if alts else None
         return _Compiled({k: tuple(dict.fromkeys(v)) for k, v in stems.items()}, regex, group_label)
+
+    def _stems(self, lang: str) -> bool:
+        return self.stem and lang in _STEM_MATCH
 
     def compiled(self, lang: str) -> _Compiled:
         c = self._compiled.get(lang)
@@ -118,7 +133,8 @@ class Taxonomy:
             norm = normalise(text, lang)
             if c.stems:
                 tokens = _TOKEN.findall(norm)
-                for tok, stem in zip(tokens, stemmer(lang).stemWords(tokens), strict=True):
+                keys = stemmer(lang).stemWords(tokens) if self._stems(lang) else tokens
+                for tok, stem in zip(tokens, keys, strict=True):
                     for label in c.stems.get(stem, ()):
                         found.setdefault(label, []).append(tok)
             if c.regex is not None:
@@ -128,25 +144,27 @@ class Taxonomy:
         return found
 
 
-def _load(name: str, key: str) -> Taxonomy:
+def _load(name: str, key: str, stem: bool) -> Taxonomy:
     data = json.loads((DATA / name).read_text(encoding="utf-8"))
-    return Taxonomy(data[key], data["version"])
+    return Taxonomy(data[key], data["version"], stem)
 
 
 @lru_cache(maxsize=1)
 def aspects() -> Taxonomy:
-    return _load("aspects.json", "aspects")
+    return _load("aspects.json", "aspects", stem=True)
 
 
 @lru_cache(maxsize=1)
 def cues() -> Taxonomy:
-    return _load("cues.json", "cues")
+    # Cues match exact words/prefixes: stems would merge "άχρηστοι" (useless people, an insult) with
+    # "άχρηστα" (useless things).
+    return _load("cues.json", "cues", stem=False)
 
 
 @lru_cache(maxsize=1)
 def sarcasm_markers() -> Taxonomy:
     data = json.loads((DATA / "cues.json").read_text(encoding="utf-8"))
-    return Taxonomy({"sarcasm": data["sarcasm_markers"], "complaint": data["complaint_markers"]}, data["version"])
+    return Taxonomy({"sarcasm": data["sarcasm_markers"], "complaint": data["complaint_markers"]}, data["version"], False)
 
 
 ASPECT_ORDER = (
@@ -173,6 +191,26 @@ def shouting_at_someone(text: str) -> bool:
     return upper / len(words) >= 0.7 and _SECOND_PERSON.search(text) is not None
 
 
+@lru_cache(maxsize=1)
+def _exceptions() -> dict[str, re.Pattern[str]]:
+    """Per language, phrases that *report* an insult rather than make one ("talked to me like I was an
+    idiot"): removed before cue matching."""
+    data = json.loads((DATA / "cues.json").read_text(encoding="utf-8"))
+    out = {}
+    for lang, entries in data.get("exceptions", {}).items():
+        out[lang] = re.compile("|".join(_pattern(normalise(e, lang)) for e in entries))
+    return out
+
+
+def _strip_exceptions(text: str, langs: tuple[str, ...]) -> str:
+    ex = _exceptions()
+    for lang in langs:
+        pat = ex.get(lang)
+        if pat is not None:
+            text = pat.sub(" ", normalise(text, lang))
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     aspects: tuple[str, ...]
@@ -186,7 +224,7 @@ def find(text: str, lang: str) -> Found:
     """Aspects, cues and the sarcasm ingredients of ``text`` in language ``lang`` (plus English)."""
     langs = (lang, "en") if lang != "en" else ("en",)
     a = aspects().match(text, langs)
-    c = cues().match(text, langs)
+    c = cues().match(_strip_exceptions(text, langs), langs)
     if "abuse" not in c and shouting_at_someone(text):
         c["abuse"] = ["SHOUTING"]
     s = sarcasm_markers().match(text, langs)
