@@ -1,0 +1,57 @@
+from datetime import UTC, datetime
+
+import orjson
+
+from ripple.contracts import RawFeedback, ScoredFeedback, SentimentLabel
+from streams.scoring import english
+from streams.scoring.pipeline import Failure, process_raw, score_event
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def raw(text: str, **kw: object) -> RawFeedback:
+    return RawFeedback(event_id="e1", customer_id="c1", channel="review", event_time=NOW, text=text, **kw)
+
+
+def test_english_scored_redacted_and_valid_contract() -> None:
+    s = score_event(raw("My parcel never arrived, call +44 7911 123456", subject="mail a@b.com"), now=NOW)
+    assert s.language == "en" and s.label is SentimentLabel.NEGATIVE
+    assert "[PHONE]" in s.text and s.subject == "mail [EMAIL]" and s.pii_redacted == 2
+    assert "never arrived" in s.drivers and "delivery" in s.aspects
+    ScoredFeedback.model_validate(orjson.loads(s.to_json()))  # what we construct is a valid contract
+
+
+def test_other_language_is_unscored_not_neutral() -> None:
+    s = score_event(raw("Wo ist meine Bestellung? Ich warte seit zwei Wochen.", stars=1), now=NOW)
+    assert s.language == "de" and s.label is SentimentLabel.UNSCORED and s.sentiment is None and not s.reliable
+    assert s.satisfaction == -1.0  # the rating still counts
+
+
+def test_rating_sarcasm() -> None:
+    s = score_event(raw("Great, just great. Three weeks for a phone case. Well done.", stars=1), now=NOW)
+    assert s.label is SentimentLabel.NEGATIVE and s.satisfaction is not None and s.satisfaction < -0.5
+
+
+def test_dead_letter_paths() -> None:
+    assert process_raw(None) == Failure("empty_record", "record has no value")
+    bad_json = process_raw(b"{nope")
+    assert isinstance(bad_json, Failure) and bad_json.reason == "invalid_json"
+    not_obj = process_raw(b"[1]")
+    assert isinstance(not_obj, Failure) and not_obj.reason == "invalid_event"
+    missing = process_raw(b'{"event_id": "x"}')
+    assert isinstance(missing, Failure) and missing.reason == "invalid_event"
+
+
+def test_scorer_crash_becomes_failure(monkeypatch: object) -> None:
+    def boom(text: str) -> english.TextScore:
+        raise RuntimeError("scorer bug")
+
+    monkeypatch.setattr(english, "score_english", boom)  # type: ignore[attr-defined]
+    event = raw("fine").model_dump(mode="json")
+    result = process_raw(orjson.dumps(event))
+    assert isinstance(result, Failure) and result.reason == "scoring_error"
+
+
+def test_gold_extension_does_not_hurt_simple_cases() -> None:
+    assert english.score_english("Kept on hold for 40 minutes, then they hung up.").compound < -0.3
+    assert english.score_plain("Kept on hold for 40 minutes, then they hung up.") > -0.05
