@@ -96,9 +96,44 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
     ("spot_on", r"spot on", 1.8),
     ("sorted", r"(?:sorted (?:it |this |everything )?(?:out|quickly|straight away|in minutes))", 1.5),
 )
-_PHRASE_RE = re.compile(
-    "|".join(rf"(?P<{name}>\b(?:{pat})\b)" for name, pat, _ in PHRASES), re.IGNORECASE
+# The words a phrase can start with. One alternation regex over all phrases cost ~170 us a text (the
+# engine tries every alternative at every position); a set intersection picks the few phrases worth trying.
+TRIGGERS: dict[str, frozenset[str]] = {
+    name: frozenset(words.split())
+    for name, words in {
+        "never_arrived": "never",
+        "still_not_arrived": "still",
+        "still_waiting": "still",
+        "not_received": "not haven't havent hasn't hasnt didn't didnt did have has never",
+        "no_refund": "no",
+        "hung_up": "hung put",
+        "on_hold": "on",
+        "nobody_answers": "no noone nobody",
+        "not_working": "stopped not isn't isnt doesn't doesnt does didn't didnt did won't wont never",
+        "waste": "waste",
+        "fell_apart": "fell falling broke",
+        "is_a_joke": "is was are what",
+        "never_again": "never",
+        "took_ages": "took",
+        "waited_long": "waited waiting wait",
+        "sarcastic_great": "great perfect wonderful brilliant fantastic lovely awesome thanks thank yeah",
+        "late_again": "late delayed again is was are were arrived came running turned",
+        "refused": "refuses refused refuse won't wont",
+        "without_notice": "without",
+        "waiting_for": "waited waiting",
+        "no_opinion": "neither nothing so average",
+        "problem_solved": "problem issue",
+        "above_beyond": "above",
+        "on_time": "arrived came delivered here",
+        "fast_delivery": "fast quick speedy prompt rapid",
+        "spot_on": "spot",
+        "sorted": "sorted",
+    }.items()
+}
+_PHRASE_RES = tuple(
+    (name, re.compile(rf"\b(?:{pat})\b", re.IGNORECASE), TRIGGERS[name]) for name, pat, _ in PHRASES
 )
+_LOWER_WORD = re.compile(r"[a-z']+")
 _TOKEN = {name: f"cs_{name}" for name, _, _ in PHRASES}
 NEGATIVE_PHRASES = frozenset(name.replace("_", " ") for name, _, valence in PHRASES if valence < 0)
 """Driver names of complaint phrases (used by the sarcasm rule)."""
@@ -126,14 +161,16 @@ def analyzer() -> SentimentIntensityAnalyzer:
 
 
 def _rewrite(text: str) -> tuple[str, list[str]]:
+    """Replace customer-service phrases by their synthetic tokens, longest/most specific first."""
     found: list[str] = []
-
-    def repl(m: re.Match[str]) -> str:
-        name = m.lastgroup or ""
-        found.append(name)
-        return _TOKEN[name]
-
-    return _PHRASE_RE.sub(repl, text), found
+    words = set(_LOWER_WORD.findall(text.lower()))
+    for name, regex, triggers in _PHRASE_RES:
+        if words.isdisjoint(triggers):
+            continue
+        text, n = regex.subn(_TOKEN[name], text)
+        if n:
+            found.append(name)
+    return text, found
 
 
 _INQUIRY = re.compile(

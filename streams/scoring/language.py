@@ -42,6 +42,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u052F]")
 _ARMENIAN = re.compile(r"[\u0531-\u058F\uFB13-\uFB17]")
 _TAMIL = re.compile(r"[\u0B80-\u0BFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_NON_LATIN = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF\u0400-\u052F\u0531-\u058F\uFB13-\uFB17\u0B80-\u0BFF]")
 _NOISE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\[(?:EMAIL|PHONE|CARD|IBAN)\]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z\u00C0-\u024F']+")
 _RU_ONLY = re.compile(r"[ыэёЫЭЁ]")
@@ -70,6 +71,14 @@ _LATIN_CANDIDATES = (
     "INDONESIAN", "SWEDISH", "CZECH", "CROATIAN", "TAGALOG", "LATIN",
 )
 _CYRILLIC_CANDIDATES = ("RUSSIAN", "UKRAINIAN", "BULGARIAN", "BELARUSIAN", "SERBIAN", "MACEDONIAN", "KAZAKH")
+
+
+@lru_cache(maxsize=1)
+def _english_vocabulary() -> frozenset[str]:
+    """VADER's lexicon words plus function words: a Latin text mostly made of these is English."""
+    from streams.scoring.english import plain_analyzer
+
+    return frozenset(w for w in plain_analyzer().lexicon if w.isalpha()) | _EN_FUNCTION_WORDS
 
 
 @lru_cache(maxsize=1)
@@ -112,6 +121,11 @@ def _latin(text: str, share: float) -> Language:
     english = sum(1 for w in words if w in _EN_FUNCTION_WORDS)
     if len(words) >= 4 and english / len(words) >= 0.25:
         return Language("en", round(share, 3), share >= 0.6)
+    known = _english_vocabulary()
+    if len(words) >= 3 and english and sum(1 for w in words if w in known) / len(words) >= 0.6:
+        # Few function words but English vocabulary ("Excellent quality, exactly like the photos"):
+        # English without asking lingua.
+        return Language("en", round(share, 3), share >= 0.6)
     if len(words) < 3:
         # Too short for any detector to be trusted: English, flagged unsure.
         return Language("en", 0.5 if english else 0.3, False)
@@ -129,6 +143,16 @@ def detect_language(text: str, hint: str | None = None) -> Language:
     """
     if "@" in text or "http" in text or "www." in text or "[" in text:
         text = _NOISE.sub(" ", text)
+    if _NON_LATIN.search(text) is None:
+        # Latin-only (the common case): one count instead of five.
+        n = len(_LATIN.findall(text))
+        if n < 2:
+            return Language("und", 0.0, False)
+        share = 1.0
+        hint = (hint or "").lower()[:2]
+        if hint and hint not in ("en", "ta") and hint.isalpha():
+            return Language(hint, 1.0, True)
+        return _latin(text, share)
     counts = (
         ("el", len(_GREEK.findall(text))),
         ("cyr", len(_CYRILLIC.findall(text))),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -117,10 +118,8 @@ def score_event(raw: RawFeedback, now: datetime | None = None) -> ScoredFeedback
     fields = dict(raw.__dict__)
     fields["text"] = text
     fields["subject"] = subject
-    # Every field below is computed here within its contract bounds, and the raw fields were validated
-    # on the way in, so model_construct skips a second full validation (a large share of the stage's cost).
-    return ScoredFeedback.model_construct(
-        **fields,
+    return _build_scored(
+        fields,
         language=lang.code,
         language_confidence=_clamp(abs(lang.confidence)),
         sentiment=None if compound is None else round(_clamp(compound), 4),
@@ -137,6 +136,28 @@ def score_event(raw: RawFeedback, now: datetime | None = None) -> ScoredFeedback
         pii_redacted=sum(pii.values()),
         scored_at=now or datetime.now(UTC),
     )
+
+
+_SCORED_FIELDS = tuple(ScoredFeedback.model_fields)
+_object_setattr = object.__setattr__
+
+
+def _build_scored(fields: dict[str, Any], **scores: Any) -> ScoredFeedback:
+    """A ScoredFeedback without re-validation.
+
+    The raw fields were validated on the way in and every score is computed above within its contract
+    bounds, so a second full validation (pydantic's ~35 field checks, then model_construct's per-field
+    alias handling) would be a large share of the stage's cost for nothing. This is what
+    ``model_construct`` does for a model without aliases, extras or private attributes; a unit test
+    round-trips the result through ``model_validate`` so a contract change cannot slip past it.
+    """
+    values = fields | scores
+    m = ScoredFeedback.__new__(ScoredFeedback)
+    _object_setattr(m, "__dict__", {k: values[k] for k in _SCORED_FIELDS})
+    _object_setattr(m, "__pydantic_fields_set__", set(_SCORED_FIELDS))
+    _object_setattr(m, "__pydantic_extra__", None)
+    _object_setattr(m, "__pydantic_private__", None)
+    return m
 
 
 def process_raw(value: bytes | None) -> ScoredFeedback | Failure:

@@ -37,6 +37,9 @@ _CARD = re.compile(r"(?<![\w+])(?:\d[ -]?){12,18}\d(?!\d)")
 # Cheap pre-filter: phones have at least 7 digits within a short, separator-only stretch.
 _PHONEISH = re.compile(r"\d(?:[\s().\-/]{0,3}\d){6,}")
 _NON_DIGIT = re.compile(r"\D")
+# A phone-shaped run: optional '+', digits with spaces, brackets, dots, dashes or slashes between them.
+_PHONE_CAND = re.compile(r"(?<![\w+/.:])(?:\+\s?)?\(?\d[\d\s().\-]{5,24}\d(?![\d:/])")
+_DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 # A number right after one of these words is an order/account/ticket reference, not a phone, even when
 # it happens to fit a numbering plan ("Order 7576042496", "Заказ 9119142616", "ORD-2024-639627").
 _REFERENCE_BEFORE = re.compile(
@@ -138,24 +141,47 @@ def _is_reference(text: str, start: int) -> bool:
     return _REFERENCE_BEFORE.search(text, max(0, start - 24), start) is not None
 
 
-def _sub_phone(text: str, regions: Iterable[str], counts: dict[str, int]) -> str:
-    if _PHONEISH.search(text) is None:
-        return text
+def _valid_in(candidate: str, regions: Iterable[str]) -> bool:
     for region in regions:
-        spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, region) if not _is_reference(text, m.start)]
-        if not spans:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(candidate, region)):
+                return True
+        except phonenumbers.NumberParseException:
             continue
-        out, last = [], 0
-        for start, end in spans:
-            out.append(text[last:start])
-            out.append(PHONE)
-            last = end
-        out.append(text[last:])
-        text = "".join(out)
-        counts["phone"] = counts.get("phone", 0) + len(spans)
-        if _PHONEISH.search(text) is None:
-            break
-    return text
+    return False
+
+
+def _sub_phone(text: str, regions: tuple[str, ...], counts: dict[str, int]) -> str:
+    """Replace valid phone numbers. Fast path: parse each phone-shaped candidate whole (one libphonenumber
+    parse per region); only a candidate that fails whole -- a phone run together with a date or a
+    second number -- goes through libphonenumber's slower PhoneNumberMatcher to find the phone inside it."""
+    spans: list[tuple[int, int]] = []
+    for m in _PHONE_CAND.finditer(text):
+        start, cand = m.start(), m.group(0).rstrip(" ().-/")
+        if len(_NON_DIGIT.sub("", cand)) < 7 or _is_reference(text, start) or _DATE.fullmatch(cand):
+            continue
+        if _valid_in(cand, regions):
+            spans.append((start, start + len(cand)))
+            continue
+        for region in regions:
+            inner = [(start + x.start, start + x.end) for x in phonenumbers.PhoneNumberMatcher(cand, region)
+                     if not _is_reference(text, start + x.start)]
+            if inner:
+                spans.extend(inner)
+                break
+    if not spans:
+        return text
+    out, last, n = [], 0, 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out.append(text[last:start])
+        out.append(PHONE)
+        last = end
+        n += 1
+    out.append(text[last:])
+    counts["phone"] = counts.get("phone", 0) + n
+    return "".join(out)
 
 
 def redact(text: str, language: str = "en") -> Redaction:

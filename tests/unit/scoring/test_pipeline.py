@@ -55,3 +55,10 @@ def test_scorer_crash_becomes_failure(monkeypatch: object) -> None:
 def test_gold_extension_does_not_hurt_simple_cases() -> None:
     assert english.score_english("Kept on hold for 40 minutes, then they hung up.").compound < -0.3
     assert english.score_plain("Kept on hold for 40 minutes, then they hung up.") > -0.05
+
+
+def test_built_event_equals_validated_event() -> None:
+    s = score_event(raw("Wrong size again, Ι want a refund: +30 697 123 4567", stars=2, csat=1, nps=3), now=NOW)
+    again = ScoredFeedback.model_validate(s.model_dump())
+    assert again == s and again.model_dump(mode="json") == s.model_dump(mode="json")
+    assert s.model_fields_set == set(ScoredFeedback.model_fields)
