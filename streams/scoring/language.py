@@ -46,6 +46,12 @@ _NON_LATIN = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF\u0400-\u052F\u0531-\u058F\
 _NOISE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\[(?:EMAIL|PHONE|CARD|IBAN)\]", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z\u00C0-\u024F']+")
 _RU_ONLY = re.compile(r"[ыэёЫЭЁ]")
+_CYR_WORD = re.compile(r"[а-яё]+")
+# Words that are Russian and neither Ukrainian nor Bulgarian (those say що/какво, вже/вече, де/къде ...).
+_RU_WORDS = frozenset(
+    "что это уже где мне меня нет очень если или пожалуйста спасибо почему когда только сейчас вообще можно "
+    "нужно хочу мой моя мои моё мое ваш ваша вас вам был была были так и не ещё еще всё сегодня".split()
+)
 _NOT_RU = re.compile(r"[іїєґўІЇЄҐЎ]")
 
 _EN_FUNCTION_WORDS = frozenset(
@@ -103,7 +109,9 @@ def _lingua(text: str, candidates: tuple[str, ...]) -> tuple[str, float]:
 
 
 def _cyrillic(text: str, share: float) -> Language:
-    if _RU_ONLY.search(text) and not _NOT_RU.search(text):
+    if not _NOT_RU.search(text) and (
+        _RU_ONLY.search(text) or not _RU_WORDS.isdisjoint(_CYR_WORD.findall(text.lower()))
+    ):
         return Language("ru", share, share >= 0.6)
     code, conf = _lingua(text, _CYRILLIC_CANDIDATES)
     if code != "ru" and conf >= CONFIDENCE_FLOOR:
@@ -113,8 +121,8 @@ def _cyrillic(text: str, share: float) -> Language:
 
 def _latin(text: str, share: float) -> Language:
     words = _LATIN_WORD.findall(text.lower())
-    if not words:
-        return Language("en", 0.0, False)
+    if sum(len(w) for w in words) < 2:
+        return Language("und", 0.0, False)
     tamil = sum(1 for w in words if w in ROMANISED_TAMIL)
     if tamil >= 2 or (tamil and tamil / len(words) >= 0.25):
         return Language("ta", round(min(1.0, 0.5 + tamil / len(words)), 3), False, romanised=True)
@@ -122,7 +130,8 @@ def _latin(text: str, share: float) -> Language:
     if len(words) >= 4 and english / len(words) >= 0.25:
         return Language("en", round(share, 3), share >= 0.6)
     known = _english_vocabulary()
-    if len(words) >= 3 and english and sum(1 for w in words if w in known) / len(words) >= 0.6:
+    share_known = sum(1 for w in words if w in known) / len(words)
+    if len(words) >= 3 and (share_known >= 0.75 or (english and share_known >= 0.6)):
         # Few function words but English vocabulary ("Excellent quality, exactly like the photos"):
         # English without asking lingua.
         return Language("en", round(share, 3), share >= 0.6)
@@ -144,15 +153,13 @@ def detect_language(text: str, hint: str | None = None) -> Language:
     if "@" in text or "http" in text or "www." in text or "[" in text:
         text = _NOISE.sub(" ", text)
     if _NON_LATIN.search(text) is None:
-        # Latin-only (the common case): one count instead of five.
-        n = len(_LATIN.findall(text))
-        if n < 2:
+        # Latin-only or letterless (the common case): no per-script letter counts needed.
+        if _LATIN.search(text) is None:
             return Language("und", 0.0, False)
-        share = 1.0
         hint = (hint or "").lower()[:2]
         if hint and hint not in ("en", "ta") and hint.isalpha():
             return Language(hint, 1.0, True)
-        return _latin(text, share)
+        return _latin(text, 1.0)
     counts = (
         ("el", len(_GREEK.findall(text))),
         ("cyr", len(_CYRILLIC.findall(text))),

@@ -90,11 +90,14 @@ class _Compiled:
     triggers: dict[str, tuple[int, ...]]
     """exact first word of a phrase -> phrase ids"""
     trigger_prefixes: dict[str, tuple[tuple[str, int], ...]]
-    phrases: tuple[tuple[re.Pattern[str], str], ...]
+    phrases: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]
+    """(regex, label, literal words the phrase needs): the regex runs only when all of them occur"""
     always: tuple[int, ...]
     """phrases without a usable first word: always tried"""
 
 
+_TOKEN_CACHE_MAX = 200_000
+"""Distinct words remembered per language (~100 bytes each; cleared when full)."""
 _FIRST = re.compile(rf"[{_W}']+\*?")
 
 
@@ -117,6 +120,7 @@ class Taxonomy:
         self.version = version
         self.labels = tuple(spec)
         self._compiled: dict[str, _Compiled] = {}
+        self._cache: dict[str, dict[str, tuple[tuple[str, ...], tuple[int, ...]]]] = {}
 
     def _compile(self, lang: str) -> _Compiled:
         words: dict[str, list[str]] = {}
@@ -124,7 +128,7 @@ class Taxonomy:
         prefixes: dict[str, list[tuple[str, str]]] = {}
         triggers: dict[str, list[int]] = {}
         trigger_prefixes: dict[str, list[tuple[str, int]]] = {}
-        phrases: list[tuple[re.Pattern[str], str]] = []
+        phrases: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
         always: list[int] = []
         st = stemmer(lang)
         for label, per_lang in self.spec.items():
@@ -141,7 +145,8 @@ class Taxonomy:
                             words.setdefault(entry, []).append(label)
                     continue
                 idx = len(phrases)
-                phrases.append((re.compile(_pattern(entry)), label))
+                needed = frozenset(w for w in entry.split() if w != "~" and _FIRST.fullmatch(w) and "*" not in w)
+                phrases.append((re.compile(_pattern(entry)), label, needed))
                 first = _FIRST.match(entry)
                 if first is None:
                     always.append(idx)
@@ -168,40 +173,44 @@ class Taxonomy:
             c = self._compiled[lang] = self._compile(lang)
         return c
 
-    def match_tokens(
-        self, lang: str, norm: str, tokens: list[str], stems: list[str] | None, found: dict[str, list[str]]
-    ) -> None:
-        """Add label -> evidence for the normalised text ``norm`` (already tokenised) into ``found``."""
+    def _token_entry(self, lang: str, c: _Compiled, tok: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """(labels, phrase ids) a single word triggers: exact, stem and prefix hits, computed once per word."""
+        labels: list[str] = list(c.words.get(tok, ()))
+        if c.stem_words:
+            labels += c.stem_words.get(stemmer(lang).stemWord(tok), ())
+        ids: list[int] = list(c.triggers.get(tok, ()))
+        for key in {tok[:2], tok[:1]}:
+            labels += [label for pre, label in c.prefixes.get(key, ()) if tok.startswith(pre)]
+            ids += [idx for pre, idx in c.trigger_prefixes.get(key, ()) if tok.startswith(pre)]
+        return tuple(dict.fromkeys(labels)), tuple(ids)
+
+    def match_tokens(self, lang: str, norm: str, tokens: list[str], found: dict[str, list[str]]) -> None:
+        """Add label -> evidence for the normalised text ``norm`` (already tokenised) into ``found``.
+
+        Per word the work is one dictionary lookup: what a word triggers is computed on first sight and
+        kept (bounded; customer vocabulary is Zipfian, so the table stays small and hot).
+        """
         c = self.compiled(lang)
+        cache = self._cache.setdefault(lang, {})
+        if len(cache) > _TOKEN_CACHE_MAX:
+            cache.clear()
         candidates: set[int] = set(c.always)
-        words, prefixes, triggers, tprefixes = c.words, c.prefixes, c.triggers, c.trigger_prefixes
-        if stems is not None and c.stem_words:
-            for tok, stem in zip(tokens, stems, strict=True):
-                for label in c.stem_words.get(stem, ()):
-                    found.setdefault(label, []).append(tok)
         for tok in tokens:
-            labels = words.get(tok)
-            if labels:
-                for label in labels:
-                    found.setdefault(label, []).append(tok)
-            b = tok[:2]
-            for pre, label in prefixes.get(b, ()):
-                if tok.startswith(pre):
-                    found.setdefault(label, []).append(tok)
-            for pre, label in prefixes.get(tok[:1], ()):
-                if tok.startswith(pre):
-                    found.setdefault(label, []).append(tok)
-            ids = triggers.get(tok)
+            hit = cache.get(tok)
+            if hit is None:
+                hit = cache[tok] = self._token_entry(lang, c, tok)
+            labels, ids = hit
+            for label in labels:
+                found.setdefault(label, []).append(tok)
             if ids:
                 candidates.update(ids)
-            for pre, idx in tprefixes.get(b, ()):
-                if tok.startswith(pre):
-                    candidates.add(idx)
-            for pre, idx in tprefixes.get(tok[:1], ()):
-                if tok.startswith(pre):
-                    candidates.add(idx)
+        if not candidates:
+            return
+        present = set(tokens)
         for idx in sorted(candidates):
-            regex, label = c.phrases[idx]
+            regex, label, needed = c.phrases[idx]
+            if not needed <= present:
+                continue
             m = regex.search(norm)
             if m is not None:
                 found.setdefault(label, []).append(m.group(0))
@@ -214,8 +223,7 @@ class Taxonomy:
                 continue
             norm = normalise(text, lang)
             tokens = _TOKEN.findall(norm)
-            stems = stemmer(lang).stemWords(tokens) if self.needs_stems(lang) else None
-            self.match_tokens(lang, norm, tokens, stems, found)
+            self.match_tokens(lang, norm, tokens, found)
         return found
 
 
@@ -303,21 +311,20 @@ def find(text: str, lang: str) -> Found:
     for lg in langs:
         norm = normalise(text, lg)
         tokens = _TOKEN.findall(norm)
-        stems = stemmer(lg).stemWords(tokens) if tax.needs_stems(lg) else None
         pat = ex.get(lg)
         if pat is not None and pat.search(norm):
             # A reported insult ("like I was an idiot"): cues come from the text without it.
             here: dict[str, list[str]] = {}
-            tax.match_tokens(lg, norm, tokens, stems, here)
+            tax.match_tokens(lg, norm, tokens, here)
             stripped = pat.sub(" ", norm)
             again: dict[str, list[str]] = {}
-            tax.match_tokens(lg, stripped, _TOKEN.findall(stripped), None, again)
+            tax.match_tokens(lg, stripped, _TOKEN.findall(stripped), again)
             here = {k: v for k, v in here.items() if not k.startswith("c:")}
             here |= {k: v for k, v in again.items() if k.startswith("c:")}
             for k, v in here.items():
                 found.setdefault(k, []).extend(v)
         else:
-            tax.match_tokens(lg, norm, tokens, stems, found)
+            tax.match_tokens(lg, norm, tokens, found)
     a = {k[2:]: v for k, v in found.items() if k.startswith("a:")}
     c = {k[2:]: v for k, v in found.items() if k.startswith("c:")}
     if "abuse" not in c and shouting_at_someone(text):
