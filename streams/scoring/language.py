@@ -123,14 +123,14 @@ def _latin(text: str, share: float) -> Language:
     words = _LATIN_WORD.findall(text.lower())
     if sum(len(w) for w in words) < 2:
         return Language("und", 0.0, False)
-    tamil = sum(1 for w in words if w in ROMANISED_TAMIL)
+    tamil = sum(map(ROMANISED_TAMIL.__contains__, words))
     if tamil >= 2 or (tamil and tamil / len(words) >= 0.25):
         return Language("ta", round(min(1.0, 0.5 + tamil / len(words)), 3), False, romanised=True)
-    english = sum(1 for w in words if w in _EN_FUNCTION_WORDS)
+    english = sum(map(_EN_FUNCTION_WORDS.__contains__, words))
     if len(words) >= 4 and english / len(words) >= 0.25:
         return Language("en", round(share, 3), share >= 0.6)
     known = _english_vocabulary()
-    share_known = sum(1 for w in words if w in known) / len(words)
+    share_known = sum(map(known.__contains__, words)) / len(words)
     if len(words) >= 3 and (share_known >= 0.75 or (english and share_known >= 0.6)):
         # Few function words but English vocabulary ("Excellent quality, exactly like the photos"):
         # English without asking lingua.

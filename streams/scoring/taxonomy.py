@@ -284,13 +284,15 @@ def shouting_at_someone(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _exceptions() -> dict[str, re.Pattern[str]]:
+def _exceptions() -> dict[str, tuple[re.Pattern[str], tuple[frozenset[str], ...]]]:
     """Per language, phrases that *report* an insult rather than make one ("talked to me like I was an
-    idiot"): removed before cue matching."""
+    idiot"): removed before cue matching. With each, the literal words it needs (a cheap gate)."""
     data = json.loads((DATA / "cues.json").read_text(encoding="utf-8"))
     out = {}
     for lang, entries in data.get("exceptions", {}).items():
-        out[lang] = re.compile("|".join(_pattern(normalise(e, lang)) for e in entries))
+        norm = [normalise(e, lang) for e in entries]
+        needed = tuple(frozenset(w for w in e.split() if _FIRST.fullmatch(w) and "*" not in w) for e in norm)
+        out[lang] = (re.compile("|".join(_pattern(e) for e in norm)), needed)
     return out
 
 
@@ -303,6 +305,11 @@ class Found:
     complaint_marker: bool
 
 
+def _any_subset(needed: tuple[frozenset[str], ...], tokens: list[str]) -> bool:
+    present = set(tokens)
+    return any(n <= present for n in needed)
+
+
 def find(text: str, lang: str) -> Found:
     """Aspects, cues and the sarcasm ingredients of ``text`` in language ``lang`` (plus English)."""
     langs = (lang, "en") if lang in _STEMMERS and lang != "en" else ("en",)
@@ -311,7 +318,8 @@ def find(text: str, lang: str) -> Found:
     for lg in langs:
         norm = normalise(text, lg)
         tokens = _TOKEN.findall(norm)
-        pat = ex.get(lg)
+        exc = ex.get(lg)
+        pat = exc[0] if exc is not None and _any_subset(exc[1], tokens) else None
         if pat is not None and pat.search(norm):
             # A reported insult ("like I was an idiot"): cues come from the text without it.
             here: dict[str, list[str]] = {}
