@@ -26,9 +26,9 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ripple.contracts import RawFeedback  # noqa: E402
-from streams.scoring import english  # noqa: E402
-from streams.scoring.pipeline import score_event  # noqa: E402
+from ripple.contracts import RawFeedback
+from streams.scoring import english
+from streams.scoring.pipeline import score_event
 
 TEXTS = [
     "Parcel never arrived and nobody answers the phone. Never again!",
@@ -59,12 +59,15 @@ PII_SHARE = 0.05
 """Share of texts carrying personal data (phone/email/card/IBAN), drawn from tests/data/pii."""
 
 
+DEV_DIR = ROOT / "tests/data/dev"
+
+
 def corpus() -> list[str]:
     """Distinct realistic texts: the development sets present (en, el, ru, hy, ta), the PII corpus, and the
     fixed mix above (incl. German/Ukrainian that must come out unscored). Nothing is cached per text in
     the stage, but a corpus of only a few texts would still flatter CPU caches, so use them all."""
     texts = list(TEXTS)
-    for path in sorted((ROOT / "tests/data/dev").glob("*.jsonl")):
+    for path in sorted(DEV_DIR.glob("*.jsonl")):
         texts += [orjson.loads(line)["text"] for line in path.read_bytes().splitlines() if line.strip()]
     return texts
 
@@ -79,9 +82,14 @@ def make_events(n: int, seed: int = 7) -> list[RawFeedback]:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     texts, pii = corpus(), pii_texts()
     return [
-        RawFeedback(event_id=f"b{i}", customer_id=f"c{i % 97}", channel=rng.choice(["chat", "email", "review"]),
-                    event_time=now, text=rng.choice(pii if rng.random() < PII_SHARE else texts),
-                    stars=rng.choice([None, None, 1, 3, 5]))
+        RawFeedback(
+            event_id=f"b{i}",
+            customer_id=f"c{i % 97}",
+            channel=rng.choice(["chat", "email", "review"]),
+            event_time=now,
+            text=rng.choice(pii if rng.random() < PII_SHARE else texts),
+            stars=rng.choice([None, None, 1, 3, 5]),
+        )
         for i in range(n)
     ]
 
@@ -90,7 +98,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=20_000, help="texts to score (default 20,000: a few seconds)")
     ap.add_argument("--profile", action="store_true", help="print the top cProfile entries of the stage")
+    ap.add_argument("--dev-dir", type=Path, default=DEV_DIR, help="development sets to draw texts from")
     args = ap.parse_args()
+    globals()["DEV_DIR"] = args.dev_dir
 
     events = make_events(args.n)
     for ev in events[:200]:  # warm-up: build lingua detector, compile taxonomies, load lexicons
@@ -115,8 +125,10 @@ def main() -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     stage_rate = args.n / stage_s
     vader_rate = args.n / vader_s
-    print(f"texts: {args.n} drawn from {len(corpus())} distinct short texts (en/el/ru/hy/ta/de/uk) "
-          f"+ {PII_SHARE:.0%} from the PII corpus")
+    print(
+        f"texts: {args.n} drawn from {len(corpus())} distinct short texts (en/el/ru/hy/ta/de/uk) "
+        f"+ {PII_SHARE:.0%} from the PII corpus"
+    )
     print(f"stage (detect+redact+score+fuse+aspects+cues): {stage_rate:,.0f} texts/s  (target >= 5,000)")
     print(f"plain vaderSentiment polarity_scores:          {vader_rate:,.0f} texts/s")
     print(f"ratio stage/vader: {stage_rate / vader_rate:.2f}")

@@ -10,16 +10,30 @@ import typer
 DEFAULT_DEV = Path("tests/data/dev")
 _ROOT = Path(__file__).resolve().parents[2]
 # shared/ sits beside the repository (CI: a clone of main with shared/ next to it; dev: /work/shared).
-DEFAULT_GOLD = next(
-    (p for p in (_ROOT.parent / "shared", _ROOT.parent.parent / "shared") if (p / "data" / "vader_gold").is_dir()),
-    _ROOT.parent / "shared",
-) / "data" / "vader_gold"
+DEFAULT_GOLD = (
+    next(
+        (
+            p
+            for p in (_ROOT.parent / "shared", _ROOT.parent.parent / "shared")
+            if (p / "data" / "vader_gold").is_dir()
+        ),
+        _ROOT.parent / "shared",
+    )
+    / "data"
+    / "vader_gold"
+)
 
 
 def eval_cmd(
-    dev_dir: Annotated[Path, typer.Option(help="Directory with {en,el,ru,hy,ta}.jsonl development sets.")] = DEFAULT_DEV,
-    gold_dir: Annotated[Path, typer.Option(help="VADER gold data directory (tweets, Amazon).")] = DEFAULT_GOLD,
-    lang: Annotated[list[str] | None, typer.Option("--lang", help="Only these languages (repeatable).")] = None,
+    dev_dir: Annotated[
+        Path, typer.Option(help="Directory with {en,el,ru,hy,ta}.jsonl development sets.")
+    ] = DEFAULT_DEV,
+    gold_dir: Annotated[
+        Path, typer.Option(help="VADER gold data directory (tweets, Amazon).")
+    ] = DEFAULT_GOLD,
+    lang: Annotated[
+        list[str] | None, typer.Option("--lang", help="Only these languages (repeatable).")
+    ] = None,
     errors: Annotated[int, typer.Option(help="Show up to N misclassified items per language.")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:

@@ -61,38 +61,87 @@ WORDS: dict[str, float] = {
 # Phrase -> (synthetic token, valence). Order matters: longer phrases first.
 _N = r"(?:\d+|a few|a couple of|two|three|four|five|six|ten|several|many)"
 PHRASES: tuple[tuple[str, str, float], ...] = (
-    ("never_arrived", r"never (?:arrived|came|showed up|turned up|got delivered|delivered|received (?:it|them|my \w+))", -2.2),
-    ("still_not_arrived", r"still (?:not|hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:arrived?|received?|come|"
-     r"been delivered|got it|gotten|heard back|been refunded)", -2.2),
-    ("still_waiting", r"still (?:waiting|no (?:refund|reply|response|answer|update|sign|delivery|parcel|package))", -2.0),
-    ("not_received", r"(?:not|haven'?t|hasn'?t|didn'?t|did not|have not|has not|never) (?:yet )?(?:arrived?|received?|"
-     r"been delivered|got (?:it|my \w+)|get (?:it|my \w+)|been refunded)", -1.8),
+    (
+        "never_arrived",
+        r"never (?:arrived|came|showed up|turned up|got delivered|delivered|received (?:it|them|my \w+))",
+        -2.2,
+    ),
+    (
+        "still_not_arrived",
+        r"still (?:not|hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:arrived?|received?|come|"
+        r"been delivered|got it|gotten|heard back|been refunded)",
+        -2.2,
+    ),
+    (
+        "still_waiting",
+        r"still (?:waiting|no (?:refund|reply|response|answer|update|sign|delivery|parcel|package))",
+        -2.0,
+    ),
+    (
+        "not_received",
+        r"(?:not|haven'?t|hasn'?t|didn'?t|did not|have not|has not|never) (?:yet )?(?:arrived?|received?|"
+        r"been delivered|got (?:it|my \w+)|get (?:it|my \w+)|been refunded)",
+        -1.8,
+    ),
     ("no_refund", r"no refund", -1.6),
     ("hung_up", r"hung up(?: on (?:me|us))?|put the phone down on (?:me|us)", -2.0),
     ("on_hold", r"on hold", -1.2),
-    ("nobody_answers", r"(?:no ?one|nobody|no body) (?:answers|answered|picks up|picked up|replies|replied|responds|"
-     r"responded|called (?:me )?back|got back to me|helps|helped|cares)", -1.8),
-    ("not_working", r"(?:stopped|not|isn'?t|doesn'?t|does not|didn'?t|did not|won'?t|never) work(?:ing|s|ed)?", -1.8),
+    (
+        "nobody_answers",
+        r"(?:no ?one|nobody|no body) (?:answers|answered|picks up|picked up|replies|replied|responds|"
+        r"responded|called (?:me )?back|got back to me|helps|helped|cares)",
+        -1.8,
+    ),
+    (
+        "not_working",
+        r"(?:stopped|not|isn'?t|doesn'?t|does not|didn'?t|did not|won'?t|never) work(?:ing|s|ed)?",
+        -1.8,
+    ),
     ("waste", r"waste of (?:money|time|space)", -2.5),
     ("fell_apart", r"fell apart|falling apart|broke after", -2.0),
     ("is_a_joke", r"(?:is|was|are|what) a (?:complete |total |bad )?joke", -2.0),
     ("never_again", r"never again|never (?:ordering|buying|shopping|using) (?:from|with|here|again)", -2.0),
     ("took_ages", r"took (?:ages|forever|weeks|months)", -1.8),
-    ("waited_long", r"(?:waited|waiting|wait) (?:for )?(?:over |more than |almost |nearly )?" + _N +
-     r" ?(?:hours?|days?|weeks?|months?|minutes?|mins?)|(?:waited|waiting) (?:ages|forever)", -1.5),
-    ("sarcastic_great", r"(?:great|perfect|wonderful|brilliant|fantastic|lovely|awesome),? just (?:great|perfect|"
-     r"wonderful|brilliant|fantastic|lovely|awesome)|thanks? (?:you )?for nothing|yeah,? right", -2.2),
-    ("late_again", r"(?:late|delayed) again|again late|(?:is|was|are|were|arrived|came|running|turned up) (?:\w+ )?late",
-     -1.5),
+    (
+        "waited_long",
+        r"(?:waited|waiting|wait) (?:for )?(?:over |more than |almost |nearly )?"
+        + _N
+        + r" ?(?:hours?|days?|weeks?|months?|minutes?|mins?)|(?:waited|waiting) (?:ages|forever)",
+        -1.5,
+    ),
+    (
+        "sarcastic_great",
+        r"(?:great|perfect|wonderful|brilliant|fantastic|lovely|awesome),? just (?:great|perfect|"
+        r"wonderful|brilliant|fantastic|lovely|awesome)|thanks? (?:you )?for nothing|yeah,? right",
+        -2.2,
+    ),
+    (
+        "late_again",
+        r"(?:late|delayed) again|again late|(?:is|was|are|were|arrived|came|running|turned up) (?:\w+ )?late",
+        -1.5,
+    ),
     ("refused", r"refus(?:es|ed|e) to|won'?t (?:refund|replace|repair)", -1.5),
     ("without_notice", r"without (?:any |prior )?(?:notice|notification|warning|explanation)", -1.5),
-    ("waiting_for", r"(?:waited|waiting)(?: \w+){1,4} (?:for )?(?:over |more than |almost |nearly )?" + _N +
-     r" ?(?:hours?|days?|weeks?|months?)", -1.5),
+    (
+        "waiting_for",
+        r"(?:waited|waiting)(?: \w+){1,4} (?:for )?(?:over |more than |almost |nearly )?"
+        + _N
+        + r" ?(?:hours?|days?|weeks?|months?)",
+        -1.5,
+    ),
     ("no_opinion", r"neither good nor bad|nothing special|so-so|nothing to say|average\.?$", 0.0),
     ("problem_solved", r"(?:problem|issue) (?:was )?(?:solved|resolved|fixed|sorted)", 1.8),
     ("above_beyond", r"above and beyond", 2.5),
-    ("on_time", r"(?:arrived|came|delivered|here) (?:on time|early|ahead of schedule|next day|the next day)", 1.5),
-    ("fast_delivery", r"(?:fast|quick|speedy|prompt|rapid) (?:delivery|shipping|dispatch|response|reply|service)", 1.8),
+    (
+        "on_time",
+        r"(?:arrived|came|delivered|here) (?:on time|early|ahead of schedule|next day|the next day)",
+        1.5,
+    ),
+    (
+        "fast_delivery",
+        r"(?:fast|quick|speedy|prompt|rapid) (?:delivery|shipping|dispatch|response|reply|service)",
+        1.8,
+    ),
     ("spot_on", r"spot on", 1.8),
     ("sorted", r"(?:sorted (?:it |this |everything )?(?:out|quickly|straight away|in minutes))", 1.5),
 )
@@ -174,7 +223,8 @@ def _rewrite(text: str) -> tuple[str, list[str]]:
 
 
 _INQUIRY = re.compile(
-    r"^\W*(?:hi|hello|hey|dear \w+|good (?:morning|afternoon|evening))?\W*(?:can|could|do|does|is|are|how|what|when|where|"
+    r"^\W*(?:hi|hello|hey|dear \w+|good (?:morning|afternoon|evening))?\W*"
+    r"(?:can|could|do|does|is|are|how|what|when|where|"
     r"which|would|will|may|should|please|i'd like|i would like|is there|are there)\b",
     re.IGNORECASE,
 )

@@ -83,8 +83,14 @@ def load_dev(path: Path) -> list[dict[str, Any]]:
 
 def _raw(item: dict[str, Any], i: int) -> RawFeedback:
     return RawFeedback(
-        event_id=f"eval-{i}", customer_id="eval", channel=item.get("channel", "chat"), event_time=_EPOCH,
-        text=item["text"], stars=item.get("stars"), csat=item.get("csat"), nps=item.get("nps"),
+        event_id=f"eval-{i}",
+        customer_id="eval",
+        channel=item.get("channel", "chat"),
+        event_time=_EPOCH,
+        text=item["text"],
+        stars=item.get("stars"),
+        csat=item.get("csat"),
+        nps=item.get("nps"),
     )
 
 
@@ -113,20 +119,36 @@ def evaluate_lang(lang: str, items: list[dict[str, Any]]) -> LangResult:
         a_fp += len(pa - ga)
         a_fn += len(ga - pa)
         if g != p or ("abuse" in gc) != ("abuse" in pc) or ("churn_threat" in gc) != ("churn_threat" in pc):
-            errors.append({
-                "id": item.get("id"), "text": item["text"], "gold": g, "pred": p, "sentiment": scored.sentiment,
-                "satisfaction": scored.satisfaction, "gold_cues": sorted(gc), "pred_cues": sorted(pc),
-                "drivers": list(scored.drivers),
-            })
+            errors.append(
+                {
+                    "id": item.get("id"),
+                    "text": item["text"],
+                    "gold": g,
+                    "pred": p,
+                    "sentiment": scored.sentiment,
+                    "satisfaction": scored.satisfaction,
+                    "gold_cues": sorted(gc),
+                    "pred_cues": sorted(pc),
+                    "drivers": list(scored.drivers),
+                }
+            )
     ap, ar, an = pr(abuse_g, abuse_p)
     cp, cr, cn = pr(churn_g, churn_p)
     return LangResult(
-        lang=lang, n=len(items), macro_f1=macro_f1(gold, pred), baseline_macro_f1=macro_f1(gold, base),
-        confusion=confusion(gold, pred), baseline_confusion=confusion(gold, base),
+        lang=lang,
+        n=len(items),
+        macro_f1=macro_f1(gold, pred),
+        baseline_macro_f1=macro_f1(gold, base),
+        confusion=confusion(gold, pred),
+        baseline_confusion=confusion(gold, base),
         unscored=sum(1 for p in pred if p == "unscored"),
-        abuse_precision=ap, abuse_recall=ar, abuse_support=an,
+        abuse_precision=ap,
+        abuse_recall=ar,
+        abuse_support=an,
         abuse_false_flag_rate=sum(complaint_flags) / len(complaint_flags) if complaint_flags else 0.0,
-        churn_precision=cp, churn_recall=cr, churn_support=cn,
+        churn_precision=cp,
+        churn_recall=cr,
+        churn_support=cn,
         aspect_precision=a_tp / (a_tp + a_fp) if a_tp + a_fp else 0.0,
         aspect_recall=a_tp / (a_tp + a_fn) if a_tp + a_fn else 0.0,
         errors=errors,
@@ -143,7 +165,11 @@ def gold_regression(gold_dir: Path) -> dict[str, dict[str, float]]:
         path = gold_dir / fname
         if not path.exists():
             continue
-        rows = [ln.split("\t", 2) for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        rows = [
+            ln.split("\t", 2)
+            for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if ln.strip()
+        ]
         human = [float(r[1]) for r in rows]
         texts = [r[2] for r in rows]
         plain = [english.score_plain(t) for t in texts]
@@ -179,38 +205,58 @@ def _pct(x: float) -> str:
 
 
 def render(results: dict[str, Any], show_errors: int = 0) -> str:
-    lines = ["Sentiment (3-class macro-F1) and cues on the development sets; baseline = plain vaderSentiment", ""]
-    lines.append(f"{'lang':<5}{'n':>5}{'F1':>8}{'vader':>8}{'unscored':>10}{'abuse P':>9}{'abuse R':>9}"
-                 f"{'flag%':>7}{'churn P':>9}{'churn R':>9}{'aspect P':>10}{'aspect R':>10}")
+    lines = [
+        "Sentiment (3-class macro-F1) and cues on the development sets; baseline = plain vaderSentiment",
+        "",
+    ]
+    lines.append(
+        f"{'lang':<5}{'n':>5}{'F1':>8}{'vader':>8}{'unscored':>10}{'abuse P':>9}{'abuse R':>9}"
+        f"{'flag%':>7}{'churn P':>9}{'churn R':>9}{'aspect P':>10}{'aspect R':>10}"
+    )
     for lang, r in results["languages"].items():
         if r is None:
             lines.append(f"{lang:<5}  (no development set)")
             continue
         lines.append(
             f"{lang:<5}{r['n']:>5}{_pct(r['macro_f1']):>8}{_pct(r['baseline_macro_f1']):>8}{r['unscored']:>10}"
-            f"{_pct(r['abuse_precision']):>9}{_pct(r['abuse_recall']):>9}{100 * r['abuse_false_flag_rate']:>6.1f}%"
+            f"{_pct(r['abuse_precision']):>9}{_pct(r['abuse_recall']):>9}"
+            f"{100 * r['abuse_false_flag_rate']:>6.1f}%"
             f"{_pct(r['churn_precision']):>9}{_pct(r['churn_recall']):>9}"
             f"{_pct(r['aspect_precision']):>10}{_pct(r['aspect_recall']):>10}"
         )
-    lines.append("(vader baseline has no cues: its abuse/churn recall is 0; flag% = non-abusive complaints flagged)")
+    lines.append(
+        "(vader baseline has no cues: its abuse/churn recall is 0; flag% = non-abusive complaints flagged)"
+    )
     for lang, r in results["languages"].items():
         if r is None:
             continue
         lines.append("")
         lines.append(f"{lang}: confusion (rows gold, cols predicted)       | plain vader")
-        lines.append(f"{'':<10}" + "".join(f"{c[:8]:>9}" for c in PRED_CLASSES) + "   |" +
-                     "".join(f"{c[:8]:>9}" for c in CLASSES))
+        lines.append(
+            f"{'':<10}"
+            + "".join(f"{c[:8]:>9}" for c in PRED_CLASSES)
+            + "   |"
+            + "".join(f"{c[:8]:>9}" for c in CLASSES)
+        )
         for g in CLASSES:
-            lines.append(f"{g:<10}" + "".join(f"{r['confusion'][g][p]:>9}" for p in PRED_CLASSES) + "   |" +
-                         "".join(f"{r['baseline_confusion'][g][p]:>9}" for p in CLASSES))
+            lines.append(
+                f"{g:<10}"
+                + "".join(f"{r['confusion'][g][p]:>9}" for p in PRED_CLASSES)
+                + "   |"
+                + "".join(f"{r['baseline_confusion'][g][p]:>9}" for p in CLASSES)
+            )
         for e in r["errors"][:show_errors]:
-            lines.append(f"   x {e['id']} gold={e['gold']} pred={e['pred']} s={e['sentiment']} cues={e['gold_cues']}"
-                         f"->{e['pred_cues']} {e['text'][:90]}")
+            lines.append(
+                f"   x {e['id']} gold={e['gold']} pred={e['pred']} s={e['sentiment']} cues={e['gold_cues']}"
+                f"->{e['pred_cues']} {e['text'][:90]}"
+            )
     if results["gold"]:
         lines.append("")
         lines.append("English regression on VADER gold data (ours = vader + customer-service extension)")
         lines.append(f"{'set':<8}{'n':>6}{'r vader':>9}{'r ours':>9}{'F1 vader':>10}{'F1 ours':>9}")
         for name, g in results["gold"].items():
-            lines.append(f"{name:<8}{g['n']:>6}{g['plain_r']:>9.4f}{g['ours_r']:>9.4f}{g['plain_f1']:>10.4f}"
-                         f"{g['ours_f1']:>9.4f}")
+            lines.append(
+                f"{name:<8}{g['n']:>6}{g['plain_r']:>9.4f}{g['ours_r']:>9.4f}{g['plain_f1']:>10.4f}"
+                f"{g['ours_f1']:>9.4f}"
+            )
     return "\n".join(lines)

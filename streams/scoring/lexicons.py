@@ -23,7 +23,7 @@ class Score(Protocol):
 @lru_cache(maxsize=1)
 def _score_text() -> Callable[[str, str], Any] | None:
     try:
-        from streams.scoring.lexicon import score_text  # type: ignore[attr-defined, unused-ignore]
+        from streams.scoring.lexicon import score_text  # type: ignore[import-not-found, attr-defined, unused-ignore]
     except ImportError:
         return None
     return score_text  # type: ignore[no-any-return, unused-ignore]
@@ -33,7 +33,7 @@ def _score_text() -> Callable[[str, str], Any] | None:
 def _meta() -> tuple[str, str]:
     """(scorer name, version) the lexicon package advertises, with safe defaults."""
     try:
-        import streams.scoring.lexicon as lex
+        import streams.scoring.lexicon as lex  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return "none", "0"
     return str(getattr(lex, "SCORER", "lexicon")), str(getattr(lex, "VERSION", "1"))

@@ -63,7 +63,9 @@ def score_text(text: str, lang: Language) -> TextResult:
     if lang.code == "en" or (lang.romanised and not lexicons.supports_romanised_tamil()):
         s = english.score_english(text)
         # Tanglish read by the English scorer: the English words count, the Tamil ones do not.
-        return TextResult(s.compound, s.drivers, english.SCORER, english.VERSION, lang.reliable and not lang.romanised)
+        return TextResult(
+            s.compound, s.drivers, english.SCORER, english.VERSION, lang.reliable and not lang.romanised
+        )
     if lang.code in LEXICON_LANGS:
         res = lexicons.score(lexicons.ROMANISED_TAMIL if lang.romanised else lang.code, text)
         if res is not None:
@@ -97,8 +99,11 @@ def score_event(raw: RawFeedback, now: datetime | None = None) -> ScoredFeedback
     compound = ts.compound
     drivers = ts.drivers
     text_sarcasm = False
-    if compound is not None and compound > 0 and found.sarcasm_marker and (
-        found.complaint_marker or found.cues or any(d in english.NEGATIVE_PHRASES for d in drivers)
+    if (
+        compound is not None
+        and compound > 0
+        and found.sarcasm_marker
+        and (found.complaint_marker or found.cues or any(d in english.NEGATIVE_PHRASES for d in drivers))
     ):
         # Praise word next to complaint content: sarcasm ("Great, third time it broke").
         text_sarcasm = True

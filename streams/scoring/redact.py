@@ -43,7 +43,8 @@ _DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{2,4}")
 # A number right after one of these words is an order/account/ticket reference, not a phone, even when
 # it happens to fit a numbering plan ("Order 7576042496", "Заказ 9119142616", "ORD-2024-639627").
 _REFERENCE_BEFORE = re.compile(
-    r"(?<!\w)(?:order|ref|invoice|inv|ticket|tracking|account|acct|case|sku|id|no\.?|#|№|заказ|сч[её]т|трек|номер заказа"
+    r"(?<!\w)(?:order|ref|invoice|inv|ticket|tracking|account|acct|case|sku|id|no\.?|#|№"
+    r"|заказ|сч[её]т|трек|номер заказа"
     r"|παραγγελ\w*|κωδ\.?|λογαριασμ\w*|τιμολ\w*|αποστολ\w*|պատվեր\w*|հաշ\w*|ஆர்டர்|கணக்கு|டிக்கெட்|பில்)"
     r"[^\d\n]{0,12}$",
     re.IGNORECASE,
@@ -164,8 +165,11 @@ def _sub_phone(text: str, regions: tuple[str, ...], counts: dict[str, int]) -> s
             spans.append((start, start + len(cand)))
             continue
         for region in regions:
-            inner = [(start + x.start, start + x.end) for x in phonenumbers.PhoneNumberMatcher(cand, region)
-                     if not _is_reference(text, start + x.start)]
+            inner = [
+                (start + x.start, start + x.end)
+                for x in phonenumbers.PhoneNumberMatcher(cand, region)
+                if not _is_reference(text, start + x.start)
+            ]
             if inner:
                 spans.extend(inner)
                 break

@@ -145,13 +145,17 @@ class Taxonomy:
                             words.setdefault(entry, []).append(label)
                     continue
                 idx = len(phrases)
-                needed = frozenset(w for w in entry.split() if w != "~" and _FIRST.fullmatch(w) and "*" not in w)
+                needed = frozenset(
+                    w for w in entry.split() if w != "~" and _FIRST.fullmatch(w) and "*" not in w
+                )
                 phrases.append((re.compile(_pattern(entry)), label, needed))
                 first = _FIRST.match(entry)
                 if first is None:
                     always.append(idx)
                 elif first.group(0).endswith("*"):
-                    trigger_prefixes.setdefault(_bucket(first.group(0)[:-1]), []).append((first.group(0)[:-1], idx))
+                    trigger_prefixes.setdefault(_bucket(first.group(0)[:-1]), []).append(
+                        (first.group(0)[:-1], idx)
+                    )
                 else:
                     triggers.setdefault(first.group(0), []).append(idx)
         return _Compiled(
@@ -174,7 +178,7 @@ class Taxonomy:
         return c
 
     def _token_entry(self, lang: str, c: _Compiled, tok: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-        """(labels, phrase ids) a single word triggers: exact, stem and prefix hits, computed once per word."""
+        """(labels, phrase ids) one word triggers: exact, stem and prefix hits, computed once per word."""
         labels: list[str] = list(c.words.get(tok, ()))
         if c.stem_words:
             labels += c.stem_words.get(stemmer(lang).stemWord(tok), ())
@@ -257,8 +261,18 @@ def combined() -> Taxonomy:
 
 
 ASPECT_ORDER = (
-    "delivery", "price", "quality", "staff", "waiting", "broken_promise", "mislabelled", "warranty", "tracking",
-    "website", "billing", "food",
+    "delivery",
+    "price",
+    "quality",
+    "staff",
+    "waiting",
+    "broken_promise",
+    "mislabelled",
+    "warranty",
+    "tracking",
+    "website",
+    "billing",
+    "food",
 )
 CUE_ORDER = ("abuse", "churn_threat", "public_threat", "broken_promise", "insignificance")
 

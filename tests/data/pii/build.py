@@ -43,13 +43,12 @@ def luhn_complete(prefix: str, length: int) -> str:
 
 
 def card() -> str:
-    prefix, length = rng.choice([("4", 16), ("5", 16), ("2202", 16), ("37", 15), ("6", 16), ("4", 16), ("5", 16)])
+    prefix, length = rng.choice(
+        [("4", 16), ("5", 16), ("2202", 16), ("37", 15), ("6", 16), ("4", 16), ("5", 16)]
+    )
     d = luhn_complete(prefix, length)
     style = rng.choice(["space", "space", "dash", "none"])
-    if length == 15:
-        groups = [d[:4], d[4:10], d[10:]]
-    else:
-        groups = [d[i : i + 4] for i in range(0, 16, 4)]
+    groups = [d[:4], d[4:10], d[10:]] if length == 15 else [d[i : i + 4] for i in range(0, 16, 4)]
     return {"space": " ".join(groups), "dash": "-".join(groups), "none": d}[style]
 
 
@@ -57,7 +56,10 @@ def iban(country: str | None = None) -> str:
     country = country or rng.choice(["GR", "GB", "DE", "RU", "FR", "CY", "BG"])
     bban = {
         "GR": lambda: "".join(rng.choice("0123456789") for _ in range(23)),
-        "GB": lambda: rng.choice(["NWBK", "BARC", "LOYD", "HBUK"]) + "".join(rng.choice("0123456789") for _ in range(14)),
+        "GB": lambda: (
+            rng.choice(["NWBK", "BARC", "LOYD", "HBUK"])
+            + "".join(rng.choice("0123456789") for _ in range(14))
+        ),
         "DE": lambda: "".join(rng.choice("0123456789") for _ in range(18)),
         "RU": lambda: "".join(rng.choice("0123456789") for _ in range(29)),
         "FR": lambda: "".join(rng.choice("0123456789") for _ in range(23)),
@@ -73,16 +75,47 @@ def iban(country: str | None = None) -> str:
 
 
 PHONE_SHAPES = {
-    "el": ["+30 69{a} {b3} {c4}", "69{a}{b3}{c4}", "210 {b3}{c4}", "+30 210 {b3} {c4}", "0030 69{a} {b3}{c4}",
-           "231{a} {b3}{c3}"],
-    "ru": ["+7 (9{a}{a}) {b3}-{c2}-{d2}", "8 9{a}{a} {b3} {c2} {d2}", "89{a}{a}{b3}{c2}{d2}", "+7 495 {b3}-{c2}-{d2}",
-           "+79{a}{a}{b3}{c4}", "8 (812) {b3}-{c2}-{d2}"],
-    "hy": ["+374 9{a} {b3}{c3}", "+374 10 {b3} {c3}", "09{a} {b2} {c2} {d2}", "(010) {b2}-{c2}-{d2}", "+3749{a}{b3}{c3}",
-           "077 {b3} {c3}"],
-    "ta": ["+91 9{a}{b3} {c4}{a}", "9{a}{b3} {c4}{a}", "+91-44-2{b3}-{c4}", "044 2{b3} {c4}", "09{a}{b3}{c4}{a}",
-           "+91 8{a}{b3} {c2}{d2}{a}"],
-    "en": ["+44 7{a}{b3} {c3}{d2}{a}", "07{a}{b3} {c3}{d2}{a}", "(212) {b3}-{c4}", "+1 415 {b3} {c4}",
-           "020 7{b3} {c4}", "+44 20 7{b3} {c4}", "415-{b3}-{c4}"],
+    "el": [
+        "+30 69{a} {b3} {c4}",
+        "69{a}{b3}{c4}",
+        "210 {b3}{c4}",
+        "+30 210 {b3} {c4}",
+        "0030 69{a} {b3}{c4}",
+        "231{a} {b3}{c3}",
+    ],
+    "ru": [
+        "+7 (9{a}{a}) {b3}-{c2}-{d2}",
+        "8 9{a}{a} {b3} {c2} {d2}",
+        "89{a}{a}{b3}{c2}{d2}",
+        "+7 495 {b3}-{c2}-{d2}",
+        "+79{a}{a}{b3}{c4}",
+        "8 (812) {b3}-{c2}-{d2}",
+    ],
+    "hy": [
+        "+374 9{a} {b3}{c3}",
+        "+374 10 {b3} {c3}",
+        "09{a} {b2} {c2} {d2}",
+        "(010) {b2}-{c2}-{d2}",
+        "+3749{a}{b3}{c3}",
+        "077 {b3} {c3}",
+    ],
+    "ta": [
+        "+91 9{a}{b3} {c4}{a}",
+        "9{a}{b3} {c4}{a}",
+        "+91-44-2{b3}-{c4}",
+        "044 2{b3} {c4}",
+        "09{a}{b3}{c4}{a}",
+        "+91 8{a}{b3} {c2}{d2}{a}",
+    ],
+    "en": [
+        "+44 7{a}{b3} {c3}{d2}{a}",
+        "07{a}{b3} {c3}{d2}{a}",
+        "(212) {b3}-{c4}",
+        "+1 415 {b3} {c4}",
+        "020 7{b3} {c4}",
+        "+44 20 7{b3} {c4}",
+        "415-{b3}-{c4}",
+    ],
 }
 REGION = {"el": "GR", "ru": "RU", "hy": "AM", "ta": "IN", "en": "US"}
 ALT_REGION = {"en": "GB"}
@@ -116,8 +149,18 @@ NAMES = {
     "hy": ["armen.sargsyan", "ani_h", "gor.petrosyan", "lilit.mkrtchyan", "tigran88"],
     "ta": ["karthik.s", "priya_r", "senthil.kumar", "divya.m", "arun1990"],
 }
-DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "mail.ru", "yandex.ru", "otenet.gr", "mail.am", "rediffmail.com",
-           "hotmail.co.uk", "company.co.in"]
+DOMAINS = [
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "mail.ru",
+    "yandex.ru",
+    "otenet.gr",
+    "mail.am",
+    "rediffmail.com",
+    "hotmail.co.uk",
+    "company.co.in",
+]
 
 
 def email(lang: str) -> str:
@@ -261,18 +304,35 @@ def digits(n: int) -> str:
 
 def clean_values() -> dict[str, str]:
     return {
-        "order": rng.choice([
-            "#" + digits(6), digits(10), "ORD-2024-" + digits(6), "A" + digits(8), "№" + digits(7),
-            digits(8), "#" + digits(12), "10" + digits(14), "INV" + digits(9),
-        ]),
+        "order": rng.choice(
+            [
+                "#" + digits(6),
+                digits(10),
+                "ORD-2024-" + digits(6),
+                "A" + digits(8),
+                "№" + digits(7),
+                digits(8),
+                "#" + digits(12),
+                "10" + digits(14),
+                "INV" + digits(9),
+            ]
+        ),
         "invoice": rng.choice(["INV-" + digits(7), digits(9), "2024/" + digits(5)]),
         "ticket": rng.choice(["TKT-" + digits(6), digits(7), "#" + digits(5)]),
-        "track": rng.choice([
-            "1Z" + digits(6) + "AA" + digits(8), "RB" + digits(9) + "CN", digits(12), "JD0" + digits(15),
-            "LP" + digits(14), digits(20),
-        ]),
+        "track": rng.choice(
+            [
+                "1Z" + digits(6) + "AA" + digits(8),
+                "RB" + digits(9) + "CN",
+                digits(12),
+                "JD0" + digits(15),
+                "LP" + digits(14),
+                digits(20),
+            ]
+        ),
         "acct": rng.choice([digits(10), digits(12), "40817810" + digits(12)]),
-        "date": rng.choice(["12/03/2024", "2024-11-20", "20.11.2024", "3 March", "05/11", "1.12.2023", "2023-12-01"]),
+        "date": rng.choice(
+            ["12/03/2024", "2024-11-20", "20.11.2024", "3 March", "05/11", "1.12.2023", "2023-12-01"]
+        ),
         "time": rng.choice(["09:30", "14:35", "10:00", "18:45"]),
         "time2": rng.choice(["12:00", "16:00", "20:30"]),
         "pct": rng.choice(["30%", "15 %", "50%", "5%", "70%"]),
@@ -281,7 +341,9 @@ def clean_values() -> dict[str, str]:
         "price_ru": rng.choice(["12 990 ₽", "1 599 руб.", "49 990 рублей", "2500 р.", "129 990,00 ₽"]),
         "price_am": rng.choice(["15 000 դրամ", "129 900 ֏", "8500 դր.", "250 000 ֏"]),
         "price_in": rng.choice(["₹2,499", "Rs. 12,990", "₹1,29,999", "499 ரூபாய்", "Rs 850"]),
-        "model": rng.choice(["iPhone 15 Pro", "Galaxy S23", "WH-1000XM5", "RTX 4070", "TV 55UQ8000", "Redmi Note 12"]),
+        "model": rng.choice(
+            ["iPhone 15 Pro", "Galaxy S23", "WH-1000XM5", "RTX 4070", "TV 55UQ8000", "Redmi Note 12"]
+        ),
         "n": str(rng.choice([2, 3, 5, 12, 20, 45, 90])),
         "m": str(rng.choice([1, 2, 4, 10])),
     }
@@ -296,14 +358,22 @@ def main() -> None:
             fill: dict[str, str] = {}
             for kind in ("phone", "email", "card", "iban"):
                 if "{" + kind + "}" in tpl:
-                    v = {"phone": lambda lang=lang: phone(lang), "email": lambda lang=lang: email(lang),
-                         "card": card, "iban": iban}[kind]()
+                    v = {
+                        "phone": lambda lang=lang: phone(lang),
+                        "email": lambda lang=lang: email(lang),
+                        "card": card,
+                        "iban": iban,
+                    }[kind]()
                     fill[kind] = v
                     values.append({"type": kind, "value": v})
-            pii_rows.append({"id": f"pii-{lang}-{i:03d}", "lang": lang, "text": tpl.format(**fill), "pii": values})
+            pii_rows.append(
+                {"id": f"pii-{lang}-{i:03d}", "lang": lang, "text": tpl.format(**fill), "pii": values}
+            )
         for i in range(45):
             tpl = CLEAN_TEMPLATES[lang][i % len(CLEAN_TEMPLATES[lang])]
-            clean_rows.append({"id": f"clean-{lang}-{i:03d}", "lang": lang, "text": tpl.format(**clean_values())})
+            clean_rows.append(
+                {"id": f"clean-{lang}-{i:03d}", "lang": lang, "text": tpl.format(**clean_values())}
+            )
     for name, rows in (("pii.jsonl", pii_rows), ("clean.jsonl", clean_rows)):
         with (HERE / name).open("w", encoding="utf-8") as fh:
             for r in rows:

@@ -7,8 +7,15 @@ import pytest
 from streams.scoring.evaluate import LANGS, gold_regression, run
 
 DEV = Path(__file__).parents[2] / "data" / "dev"
-GOLD = next(p for p in (Path(__file__).resolve().parents[4] / "shared", Path("/work/shared"))
-            if (p / "data" / "vader_gold").is_dir()) / "data" / "vader_gold"
+GOLD = (
+    next(
+        p
+        for p in (Path(__file__).resolve().parents[4] / "shared", Path("/work/shared"))
+        if (p / "data" / "vader_gold").is_dir()
+    )
+    / "data"
+    / "vader_gold"
+)
 
 
 @pytest.fixture(scope="module")

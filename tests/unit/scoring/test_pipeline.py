@@ -23,7 +23,9 @@ def test_english_scored_redacted_and_valid_contract() -> None:
 
 def test_other_language_is_unscored_not_neutral() -> None:
     s = score_event(raw("Wo ist meine Bestellung? Ich warte seit zwei Wochen.", stars=1), now=NOW)
-    assert s.language == "de" and s.label is SentimentLabel.UNSCORED and s.sentiment is None and not s.reliable
+    assert (
+        s.language == "de" and s.label is SentimentLabel.UNSCORED and s.sentiment is None and not s.reliable
+    )
     assert s.satisfaction == -1.0  # the rating still counts
 
 
@@ -58,7 +60,9 @@ def test_gold_extension_does_not_hurt_simple_cases() -> None:
 
 
 def test_built_event_equals_validated_event() -> None:
-    s = score_event(raw("Wrong size again, Ι want a refund: +30 697 123 4567", stars=2, csat=1, nps=3), now=NOW)
+    s = score_event(
+        raw("Wrong size again, Ι want a refund: +30 697 123 4567", stars=2, csat=1, nps=3), now=NOW
+    )
     again = ScoredFeedback.model_validate(s.model_dump())
     assert again == s and again.model_dump(mode="json") == s.model_dump(mode="json")
     assert s.model_fields_set == set(ScoredFeedback.model_fields)

@@ -37,8 +37,13 @@ def test_redacts_typed_placeholders(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Order 7576042496 arrived late", "Paid £1,299.99 on 12/03/2024, 30% off", "Ref ORD-2024-639627",
-     "Tracking 1Z999AA10123456784", "Заказ №4482913 пришёл 20.11.2024"],
+    [
+        "Order 7576042496 arrived late",
+        "Paid £1,299.99 on 12/03/2024, 30% off",
+        "Ref ORD-2024-639627",
+        "Tracking 1Z999AA10123456784",
+        "Заказ №4482913 пришёл 20.11.2024",
+    ],
 )
 def test_ordinary_numbers_survive(text: str) -> None:
     red = redact(text, "en")
@@ -48,7 +53,12 @@ def test_ordinary_numbers_survive(text: str) -> None:
 def test_pii_corpus_nothing_survives() -> None:
     rows = [json.loads(line) for line in (PII / "pii.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) >= 200 and {r["lang"] for r in rows} == {"en", "el", "ru", "hy", "ta"}
-    survived = [(r["id"], p["value"]) for r in rows for p in r["pii"] if p["value"] in redact(r["text"], r["lang"]).text]
+    survived = [
+        (r["id"], p["value"])
+        for r in rows
+        for p in r["pii"]
+        if p["value"] in redact(r["text"], r["lang"]).text
+    ]
     assert survived == []
 
 
