@@ -357,12 +357,30 @@ def _lingua(text: str, candidates: tuple[str, ...]) -> tuple[str, float]:
     return lang.iso_code_639_1.name.lower(), value / total
 
 
+# Letters (or words) a Cyrillic language cannot do without in a sentence. lingua is only asked to choose
+# among the languages whose evidence is present: its low-accuracy mode calls plain Russian such as
+# "Мясо пережарено, соус пересолен." Ukrainian, which no text without і/ї/є/ґ is.
+_CYR_EVIDENCE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("UKRAINIAN", re.compile(r"[іїєґІЇЄҐ]")),
+    ("BELARUSIAN", re.compile(r"[ўЎі]")),
+    ("SERBIAN", re.compile(r"[јљњћђџЈЉЊЋЂЏ]")),
+    ("MACEDONIAN", re.compile(r"[јљњѓќѕџЈЉЊЃЌЅЏ]")),
+    ("KAZAKH", re.compile(r"[әғқңөұүһӘҒҚҢӨҰҮҺ]")),
+    ("BULGARIAN", re.compile(r"\Bъ\B|ъ\b|(?<!\w)(?:е|са|ще|съм|сте|няма|какво|защо|кога|къде|тук)(?!\w)",
+                              re.IGNORECASE)),
+)
+
+
 def _cyrillic(text: str, share: float) -> Language:
     if not _NOT_RU.search(text) and (
         _RU_ONLY.search(text) or not _RU_WORDS.isdisjoint(_CYR_WORD.findall(text.lower()))
     ):
         return Language("ru", share, share >= 0.6)
-    code, conf = _lingua(text, _CYRILLIC_CANDIDATES)
+    possible = tuple(name for name, pat in _CYR_EVIDENCE if pat.search(text))
+    if not possible:
+        # No letter or word of any look-alike: Russian (unsure only when the text is tiny).
+        return Language("ru", round(share, 3), share >= 0.6 and len(_CYR_WORD.findall(text.lower())) >= 3)
+    code, conf = _lingua(text, ("RUSSIAN", *possible))
     if code != "ru" and conf >= CONFIDENCE_FLOOR:
         return Language(code, round(conf, 3), True)
     return Language(

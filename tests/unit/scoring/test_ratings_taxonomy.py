@@ -61,3 +61,16 @@ def test_reported_insult_is_not_abuse() -> None:
 def test_shouting_needs_an_addressee() -> None:
     assert shouting_at_someone("YOU PEOPLE DON'T KNOW HOW TO WORK")
     assert not shouting_at_someone("I AM STILL WAITING FOR MY PARCEL")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("Arrived earlier than promised, thanks!", "en"), ("Всё пришло, как и обещали.", "ru")],
+)
+def test_promise_kept_is_not_broken_promise(text: str, lang: str) -> None:
+    assert "broken_promise" not in find(text, lang).cues
+
+
+def test_reported_accusation_is_not_abuse() -> None:
+    assert "abuse" not in find("Охранник обращался со мной как с вором.", "ru").cues
+    assert "churn_threat" in find("Ноги моей больше там не будет.", "ru").cues
