@@ -98,7 +98,8 @@ def score_event(raw: RawFeedback, now: datetime | None = None) -> ScoredFeedback
     found = taxonomy.find(text, lang.code)
     compound = ts.compound
     drivers = ts.drivers
-    text_sarcasm = False
+    # The lexicon scorers apply their own praise-next-to-complaint rule and report it as a driver.
+    text_sarcasm = any(d.startswith("rule:sarcasm") for d in drivers)
     if (
         compound is not None
         and compound > 0

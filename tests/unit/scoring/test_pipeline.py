@@ -66,3 +66,27 @@ def test_built_event_equals_validated_event() -> None:
     again = ScoredFeedback.model_validate(s.model_dump())
     assert again == s and again.model_dump(mode="json") == s.model_dump(mode="json")
     assert s.model_fields_set == set(ScoredFeedback.model_fields)
+
+
+def test_tanglish_goes_to_the_romanised_tamil_scorer() -> None:
+    s = score_event(raw("Bro order varala, romba mosam"), now=NOW)
+    assert s.language == "ta" and s.scorer == "ripple-lexicon" and s.label is SentimentLabel.NEGATIVE
+    assert not s.reliable  # romanised Tamil has the smaller lexicon
+
+
+def test_praise_next_to_complaint_is_sarcasm_without_rating() -> None:
+    for text in (
+        "Супер, посылка шла три недели.",
+        "அருமை, மூன்றாவது முறையாக டெலிவரி தாமதம்",
+        "Great, the kettle broke again.",
+    ):
+        s = score_event(raw(text), now=NOW)
+        assert s.sarcasm and s.label is SentimentLabel.NEGATIVE, (text, s.drivers)
+
+
+def test_subject_redacted_and_counted_in_metrics() -> None:
+    from prometheus_client import REGISTRY
+
+    before = REGISTRY.get_sample_value("ripple_pii_redacted_total", {"type": "email"}) or 0.0
+    score_event(raw("hello", subject="from jane@example.org"), now=NOW)
+    assert REGISTRY.get_sample_value("ripple_pii_redacted_total", {"type": "email"}) == before + 1
