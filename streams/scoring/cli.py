@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_DEV = Path("tests/data/dev")
 _ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DEV = _ROOT / "tests" / "data" / "dev"
 # shared/ sits beside the repository (CI: a clone of main with shared/ next to it; dev: /work/shared).
 DEFAULT_GOLD = (
     next(
