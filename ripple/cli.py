@@ -171,6 +171,9 @@ def schema_migrate(
 
 # Stage commands register here, one block per stage, each importing from its own package lazily.
 # --- commands: scoring (issue 4) ---
+from streams.scoring.cli import eval_cmd  # noqa: E402  (light: heavy imports happen inside the command)
+
+cli.command("eval")(eval_cmd)
 # --- commands: producers (issue 3) ---
 from producers.cli import gateway_cmd, import_cmd, simulate_cmd  # noqa: E402  (light: heavy imports are lazy)
 
