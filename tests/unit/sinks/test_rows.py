@@ -93,18 +93,28 @@ def test_customer_alerts_breaking_the_contract_are_rejected() -> None:
     assert isinstance(out, RowError) and out.reason == "invalid_contract"
 
 
-SPIKE = {"spike_id": "s", "state": "firing", "window_start": "2026-03-02T10:00:00Z"}
+def _spike(**over: object) -> dict[str, object]:
+    """A valid alerts.spike.v1 record (the registered contract), as JSON, with fields overridden."""
+    from ripple.contracts import SpikeAlert, SpikeSeries
+
+    t = datetime(2026, 3, 2, 10, 1, tzinfo=UTC)
+    alert = SpikeAlert(spike_id="s1", series=SpikeSeries(channel="chat", aspect="delivery", language="en"),
+                       state="firing", severity="warning", observed=40, expected=6.5, ratio=6.15, p_value=1e-9,
+                       span_windows=1, window_seconds=60, window_start=t, started_at=t, emitted_at=t)
+    d: dict[str, object] = orjson.loads(alert.to_json())
+    d.update(over)
+    return d
 
 
 @pytest.mark.parametrize(
     ("record", "reason"),
     [
-        ({k: v for k, v in SPIKE.items() if k != "spike_id"}, "missing_field"),
-        ({**SPIKE, "window_start": "2026-03-02T10:00:00"}, "invalid_field"),
-        ({**SPIKE, "observed": "high"}, "invalid_field"),
-        ({**SPIKE, "version": -1}, "invalid_field"),
-        ({**SPIKE, "window_start": "2200-01-01T00:00:00Z"}, "value_out_of_range"),
-        (b"[1, 2]", "invalid_json"),
+        ({k: v for k, v in _spike().items() if k != "spike_id"}, "invalid_contract"),
+        (_spike(window_start="2026-03-02T10:00:00"), "invalid_contract"),  # naive time
+        (_spike(observed="high"), "invalid_contract"),
+        (_spike(state="exploded"), "invalid_contract"),
+        (_spike(window_start="2200-01-01T00:00:00Z"), "value_out_of_range"),
+        (b"[1, 2]", "invalid_contract"),
         (b"\xff\xfe", "invalid_json"),
     ],
 )
@@ -114,41 +124,31 @@ def test_bad_records_become_row_errors(record: dict[str, object] | bytes, reason
 
 
 def test_spike_alert_reads_series_and_nullable_resolution() -> None:
-    firing = _one(
-        topics.SPIKE_ALERTS,
-        {
-            "spike_id": "s1",
-            "state": "firing",
-            "observed": 40,
-            "expected": 6.5,
-            "series": {"channel": "chat", "aspect": "delivery", "language": "en"},
-            "window_start": "2026-03-02T10:01:00Z",
-        },
-    )
+    firing = _one(topics.SPIKE_ALERTS, _spike())
     assert isinstance(firing, tuple)
     d = dict(zip(SPIKE_ALERT_COLUMNS, firing, strict=True))
     assert (d["channel"], d["aspect"], d["language"]) == ("chat", "delivery", "en")
     assert d["resolved_at"] is None and d["started_at"] == datetime(2026, 3, 2, 10, 1)
+    resolved = _one(topics.SPIKE_ALERTS, _spike(state="resolved", resolved_at="2026-03-02T10:20:00Z"))
+    assert isinstance(resolved, tuple)
+    assert dict(zip(SPIKE_ALERT_COLUMNS, resolved, strict=True))["resolved_at"] == datetime(2026, 3, 2, 10, 20)
 
 
 def test_minute_aggregate_and_dead_letter_rows() -> None:
-    agg = _one(
-        topics.AGGREGATES,
-        {
-            "window_start": "2026-03-02T10:01:00Z",
-            "channel": "email",
-            "count": 12,
-            "negative": 5,
-            "satisfaction_sum": -3.5,
-            "satisfaction_n": 10,
-        },
-    )
+    from ripple.contracts import WindowAggregate
+
+    t = datetime(2026, 3, 2, 10, 1, tzinfo=UTC)
+    rec = WindowAggregate(key="2026-03-02T10:01:00Z|email|*|*", window_start=t, window_end=t.replace(minute=2),
+                          channel="email", aspect="*", language="*", count=12, negative=5, satisfaction_sum=-3.5,
+                          satisfaction_n=10, satisfaction_mean=-0.35, promoters=1, passives=2, detractors=3, late=1,
+                          version=12, emitted_at=t)
+    agg = _one(topics.AGGREGATES, rec.to_json())
     assert isinstance(agg, tuple)
     d = dict(zip(MINUTE_COLUMNS, agg, strict=True))
-    assert d["count"] == 12 and d["version"] == 7 and d["aspect"] == "" and d["late"] == 0
-    assert isinstance(
-        _one(topics.AGGREGATES, {"window_start": "2026-03-02T10:01:00Z", "count": -1}), RowError
-    )
+    assert d["count"] == 12 and d["version"] == 12 and d["aspect"] == "*" and d["late"] == 1
+    bad = orjson.loads(rec.to_json())
+    bad["count"] = -1
+    assert isinstance(_one(topics.AGGREGATES, bad), RowError)
 
     dl = DeadLetter.of(
         "score", "invalid_json", b"{x", "bad", topic=topics.RAW, partition=1, offset=9, key=b"c42"
@@ -174,4 +174,4 @@ def test_every_sink_topic_has_a_table() -> None:
 def test_unforeseen_shapes_are_row_errors_not_crashes() -> None:
     odd = {"spike_id": "s", "state": "firing", "window_start": "2026-03-02T10:00:00Z", "series": {"channel": ["x"]}}
     out = _one(topics.SPIKE_ALERTS, odd)
-    assert isinstance(out, RowError) and out.reason in {"invalid_field", "mapping_failed"}
+    assert isinstance(out, RowError) and out.reason in {"invalid_field", "mapping_failed", "invalid_contract"}
