@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
-
 from ripple import topics
 from ripple.contracts import DeadLetter
 from ripple.dev.procs import wait_until
@@ -100,40 +98,29 @@ def customer_alert(alert_id: str, customer: str, kind: str, minute: int, version
 
 
 def spike_alert(spike_id: str, state: str, minute: int) -> bytes:
-    return orjson.dumps(
-        {
-            "spike_id": spike_id,
-            "series": {"channel": "chat", "aspect": "delivery", "language": "en"},
-            "state": state,
-            "observed": 40.0,
-            "expected": 6.5,
-            "severity": "page",
-            "window_start": (T0 + timedelta(minutes=minute)).isoformat(),
-            "started_at": T0.isoformat(),
-            "resolved_at": (T0 + timedelta(minutes=minute)).isoformat() if state == "resolved" else None,
-            "emitted_at": (T0 + timedelta(minutes=minute, seconds=5)).isoformat(),
-        }
-    )
+    """A valid alerts.spike.v1 record (the registered contract)."""
+    from ripple.contracts import SpikeAlert, SpikeSeries
+
+    at = T0 + timedelta(minutes=minute)
+    return SpikeAlert(
+        spike_id=spike_id, series=SpikeSeries(channel="chat", aspect="delivery", language="en"),
+        state="resolved" if state == "resolved" else "firing", severity="critical", observed=40, expected=6.5,
+        ratio=6.15, p_value=1e-9, span_windows=1, window_seconds=60, window_start=at, started_at=T0,
+        resolved_at=at if state == "resolved" else None, emitted_at=at + timedelta(seconds=5),
+    ).to_json()
 
 
 def minute_agg(minute: int, channel: str, count: int, version: int) -> bytes:
-    return orjson.dumps(
-        {
-            "window_start": (T0 + timedelta(minutes=minute)).isoformat(),
-            "channel": channel,
-            "aspect": "delivery",
-            "language": "en",
-            "count": count,
-            "negative": count // 2,
-            "satisfaction_sum": -0.5 * count,
-            "satisfaction_n": count,
-            "promoters": 1,
-            "passives": 1,
-            "detractors": 2,
-            "late": 0,
-            "version": version,
-        }
-    )
+    """A valid feedback.aggregates.v1 record (the registered contract)."""
+    from ripple.contracts import WindowAggregate
+
+    start = T0 + timedelta(minutes=minute)
+    return WindowAggregate(
+        key=f"{start:%Y-%m-%dT%H:%M:%SZ}|{channel}|delivery|en", window_start=start,
+        window_end=start + timedelta(minutes=1), channel=channel, aspect="delivery", language="en", count=count,
+        negative=count // 2, satisfaction_sum=-0.5 * count, satisfaction_n=count, satisfaction_mean=-0.5,
+        promoters=1, passives=1, detractors=2, late=0, version=version, emitted_at=start + timedelta(minutes=1),
+    ).to_json()
 
 
 def dead_letter(i: int) -> bytes:
