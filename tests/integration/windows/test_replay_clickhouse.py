@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
+from ripple import topics
 from ripple.contracts import WindowAggregate
 from sinks.clickhouse import connect
 from sinks.clickhouse.backend import Backend
+from sinks.clickhouse.rows import MAPPINGS, RowError, Source
+from sinks.clickhouse.schema import migrate
 from streams.windows.records import aggregate_record
 from streams.windows.windows import WindowConfig, WindowStore, series_keys
 from tests.unit.windows.test_windows import Ev
@@ -49,7 +52,7 @@ def events(n: int = 600) -> list[Ev]:
                rng.choice([None, 2, 7, 9])) for i in range(n)]
 
 
-def replay(backend: Backend, evs: list[Ev], seed: int) -> int:
+def replay(backend: Backend, evs: list[Ev], seed: int, sink: bool = False) -> int:
     """Feed events in a shuffled arrival order (many late), insert every emission; returns rows inserted."""
     rng = random.Random(seed)
     order = evs[:]
@@ -61,9 +64,15 @@ def replay(backend: Backend, evs: list[Ev], seed: int) -> int:
     def flush(at: float) -> None:
         nonlocal inserted
         recs = [aggregate_record(r, datetime.now(UTC)) for r in store.close_due(at)[1]]
-        if recs:
+        if recs and sink:  # through the sink's own mapping into its feedback_minute table
+            mapping = MAPPINGS[topics.AGGREGATES]
+            out = mapping.map_batch([a.to_json() for a in recs],
+                                    [Source(0, inserted + i) for i in range(len(recs))])
+            assert not [o for o in out if isinstance(o, RowError)]
+            backend.insert(mapping.table, mapping.columns, [o for o in out if isinstance(o, tuple)])
+        elif recs:
             backend.insert("replay_minute", COLUMNS, [row(a) for a in recs])
-            inserted += len(recs)
+        inserted += len(recs)
 
     for i, e in enumerate(order):
         now = max(now, e.event_time.timestamp()) + 0.05
@@ -79,9 +88,9 @@ def row(a: WindowAggregate) -> list[Any]:
             a.satisfaction_sum, a.satisfaction_n, a.promoters, a.passives, a.detractors, a.late, a.version]
 
 
-def snapshot(backend: Backend) -> list[tuple[Any, ...]]:
+def snapshot(backend: Backend, table: str = "replay_minute") -> list[tuple[Any, ...]]:
     return [tuple(r) for r in backend.query(
-        f"SELECT {COMPARED} FROM replay_minute FINAL ORDER BY window_start, channel, aspect, language")]
+        f"SELECT {COMPARED} FROM {table} FINAL ORDER BY window_start, channel, aspect, language")]
 
 
 def test_replays_leave_clickhouse_aggregates_unchanged(clickhouse_url: str) -> None:
@@ -109,3 +118,21 @@ def test_replays_leave_clickhouse_aggregates_unchanged(clickhouse_url: str) -> N
     got = {(str(r[0])[:19], r[1], r[2], r[3]): [int(r[4]), int(r[5])] for r in after}
     assert got == dict(expected)
     assert all(int(r[-1]) == int(r[4]) for r in after)  # version == count
+
+
+def test_replays_leave_the_sinks_feedback_minute_unchanged(clickhouse_url: str) -> None:
+    """The same through the sink's migrations and row mapping into its ``feedback_minute``."""
+    backend = connect(clickhouse_url)
+    try:
+        migrate(backend)
+        evs = events(300)
+        replay(backend, evs, seed=1, sink=True)
+        first = snapshot(backend, "feedback_minute")
+        replay(backend, evs, seed=2, sink=True)
+        replay(backend, evs + evs[:50], seed=3, sink=True)
+        after = snapshot(backend, "feedback_minute")
+    finally:
+        backend.close()
+    assert first and after == first
+    totals = {str(r[0])[:19]: int(r[4]) for r in after if r[1:4] == ("*", "*", "*")}
+    assert sum(totals.values()) == len(evs)
