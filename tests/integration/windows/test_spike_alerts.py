@@ -80,8 +80,10 @@ def test_surge_fires_then_resolves(broker: TansuBroker, settings: Settings,
     firing = [a for a in alerts if a.state == "firing"]
     resolved = [a for a in alerts if a.state == "resolved"]
     # the surge shows in the leaf series and its roll-ups (Alertmanager inhibits the duplicates)
-    assert ("chat", "none", "en") in {(a.series.channel, a.series.aspect, a.series.language) for a in firing}
-    leaf = next(a for a in firing if (a.series.channel, a.series.aspect, a.series.language) == ("chat", "none", "en"))
+    # (the aspect is whatever the scorer finds in the text: "delivery" today, "none" without aspects)
+    leaves = [a for a in firing if (a.series.channel, a.series.language) == ("chat", "en") and a.series.aspect != "*"]
+    assert leaves, [a.series for a in firing]
+    leaf = leaves[0]
     assert leaf.observed >= 40 and leaf.expected < 10 and leaf.p_value < 1e-6 and leaf.severity == "critical"
     assert leaf.spike_id in {a.spike_id for a in resolved}
     done = next(a for a in resolved if a.spike_id == leaf.spike_id)
