@@ -113,7 +113,7 @@ class Simulator:
             channel=channel,
             event_time=self.clock,
             text=self._text(mood),
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
 
     def events(self, n: int) -> Iterator[RawFeedback]:

@@ -11,11 +11,14 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ripple.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sinks.clickhouse import Backend
 
 cli = typer.Typer(
     name="ripple",
@@ -40,6 +43,15 @@ def _logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
+def _backend(url: str | None) -> Backend:
+    """Open the configured ClickHouse backend (password from RIPPLE_CLICKHOUSE_PASSWORD if set)."""
+    from sinks.clickhouse import connect
+
+    settings = get_settings()
+    secret = settings.clickhouse_password
+    return connect(url or settings.clickhouse_url, secret.get_secret_value() if secret else None)
+
+
 def _on_signals(stop: threading.Event) -> None:
     def handler(signum: int, frame: object) -> None:
         stop.set()
@@ -61,7 +73,6 @@ def sink(
     clickhouse: Annotated[str | None, typer.Option(help="ClickHouse URL (default: RIPPLE_CLICKHOUSE_URL).")] = None,
 ) -> None:
     """Run the ClickHouse sink: feedback.scored.v1 -> feedback_events, offsets committed after each insert."""
-    from sinks.clickhouse import connect
     from sinks.clickhouse.schema import migrate
     from sinks.writer import FeedbackSink
 
@@ -69,7 +80,7 @@ def sink(
     _logging(settings)
     url = clickhouse or settings.clickhouse_url
     try:
-        backend = connect(url, settings.clickhouse_password.get_secret_value() if settings.clickhouse_password else None)
+        backend = _backend(url)
         migrate(backend)
     except Exception as exc:
         fail(f"cannot open ClickHouse at {url}: {exc}")
@@ -127,7 +138,9 @@ def demo(
 
 
 @contracts_cli.command("export")
-def contracts_export(directory: Annotated[Path, typer.Argument(help="Where to write one JSON Schema per topic.")]) -> None:
+def contracts_export(
+    directory: Annotated[Path, typer.Argument(help="Where to write one JSON Schema per topic.")],
+) -> None:
     """Write a JSON Schema per topic (e.g. feedback.raw.v1.schema.json) for downstream consumers."""
     import orjson
 
@@ -145,14 +158,12 @@ def schema_migrate(
     clickhouse: Annotated[str | None, typer.Option(help="ClickHouse URL (default: RIPPLE_CLICKHOUSE_URL).")] = None,
 ) -> None:
     """Apply pending ClickHouse migrations (a no-op when up to date)."""
-    from sinks.clickhouse import connect
     from sinks.clickhouse.schema import migrate
 
     settings = get_settings()
     url = clickhouse or settings.clickhouse_url
     try:
-        backend = connect(url, settings.clickhouse_password.get_secret_value() if settings.clickhouse_password else None)
-        applied = migrate(backend)
+        applied = migrate(_backend(url))
     except Exception as exc:
         fail(f"migration failed on {url}: {exc}")
         return

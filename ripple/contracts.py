@@ -45,7 +45,9 @@ class SentimentLabel(StrEnum):
 class Contract(BaseModel):
     """Base for every topic's model: frozen, strict about unknown fields, versioned."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, json_schema_serialization_defaults_required=True
+    )
 
     def to_json(self) -> bytes:
         """Serialise for the wire (orjson, UTC timestamps in ISO 8601)."""
@@ -190,10 +192,16 @@ TOPIC_MODELS: dict[str, type[Contract]] = {
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schema per topic, as handed to downstream consumers."""
+    """JSON Schema per topic, as handed to downstream consumers.
+
+    Every field is listed as required because serialised events always carry it. Ripple itself
+    rejects unknown fields, but the published schema allows them: consumers must ignore fields they
+    don't know, which is what lets us add optional fields within a topic version.
+    """
     out = {}
     for topic, model in TOPIC_MODELS.items():
         schema = model.model_json_schema(mode="serialization")
+        schema.pop("additionalProperties", None)
         schema["$id"] = f"urn:ripple:topic:{topic}"
         schema["x-topic"] = topic
         out[topic] = schema

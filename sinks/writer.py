@@ -109,7 +109,8 @@ class FeedbackSink:
         b = self._batch
         if not b.next_offsets:
             return False
-        return len(b) >= self.settings.sink_batch_rows or time.monotonic() - b.started >= self.settings.sink_batch_seconds
+        age = time.monotonic() - b.started
+        return len(b) >= self.settings.sink_batch_rows or age >= self.settings.sink_batch_seconds
 
     def _row(self, msg: Any) -> tuple[Any, ...] | None:
         try:

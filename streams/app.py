@@ -19,6 +19,7 @@ from streams import metrics
 from streams.scoring import Failure, process_raw
 
 settings = get_settings()
+(settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
 
 app = faust.App(
     settings.worker_id,

@@ -6,6 +6,7 @@ Tests use it as the real server backend; ``ripple demo --clickhouse server`` can
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -123,10 +124,8 @@ class ClickHouseServer:
 
     def stop(self, remove: bool = True) -> None:
         if self.proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
             stop_process(self.proc, deadline=20)
             self.proc = None
         if remove and self._own_root:

@@ -7,6 +7,7 @@ the same way, or clients resolve to ::1 and fail.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterable
@@ -51,10 +52,8 @@ def create_topics(bootstrap: str, names: Iterable[str], partitions: int, replica
         existing = set(admin.list_topics())
         new = [NewTopic(n, partitions, replication) for n in names if n not in existing]
         if new:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
         wanted = {n for n in names}
         wait_until(lambda: wanted <= set(admin.list_topics()), 15, f"topics {sorted(wanted)}")
     finally:

@@ -58,7 +58,7 @@ def _escape(sql: str, params: dict[str, Any] | None) -> str:
     from clickhouse_driver.util.escape import escape_params
 
     ctx = SimpleNamespace(server_info=SimpleNamespace(get_timezone=lambda: "UTC"))
-    return sql % escape_params(params, ctx)
+    return str(sql % escape_params(params, ctx))
 
 
 def _parse_version(text: str) -> tuple[int, ...]:
@@ -81,7 +81,7 @@ class DriverBackend:
         self._version: tuple[int, ...] | None = None
         self._lock = threading.Lock()
 
-    def _run(self, sql: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
+    def _run(self, sql: str, params: dict[str, Any] | list[Any] | None = None, **kw: Any) -> Any:
         from clickhouse_driver import errors
 
         with self._lock:
@@ -147,7 +147,7 @@ class ChdbBackend:
 
         Path(path).mkdir(parents=True, exist_ok=True)
         self.path = str(path)
-        self._session: Any = session.Session(self.path)
+        self._session: Any = session.Session(self.path)  # type: ignore[no-untyped-call]
         self._lock = threading.Lock()
         self._version: tuple[int, ...] | None = None
 

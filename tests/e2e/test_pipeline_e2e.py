@@ -1,0 +1,67 @@
+"""1,000 simulated events through the real pipeline: Tansu -> faust worker -> sink -> ClickHouse."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from producers.kafka import make_producer, send_all
+from producers.simulator import Simulator
+from ripple import topics
+from ripple.contracts import DeadLetter, parse
+from ripple.dev.procs import wait_until
+from ripple.dev.tansu import TansuBroker
+from ripple.settings import Settings
+from sinks.clickhouse import connect
+from sinks.clickhouse.schema import migrate
+from sinks.writer import FeedbackSink
+from tests.conftest import Worker, consume_all
+
+pytestmark = pytest.mark.e2e
+
+N = 1000
+
+
+def test_thousand_events_land_exactly_once_with_vader_scores(
+    broker: TansuBroker, settings: Settings, clickhouse_url: str, start_worker: Callable[..., Worker]
+) -> None:
+    events = list(Simulator(seed=7, customers=200).events(N))
+    worker = start_worker()
+    backend = connect(clickhouse_url)
+    migrate(backend)
+    sink = FeedbackSink(settings, backend)
+    thread = threading.Thread(target=sink.run, daemon=True)
+    thread.start()
+    producer = make_producer(settings)
+    try:
+        send_all(producer, events[:500])
+        # A malformed record in the middle of the stream: dead-lettered, the worker keeps going.
+        producer.send(topics.RAW, key=b"c-bad", value=b'{"event_id": "bad", "channel": "fax"}').get(30)
+        send_all(producer, events[500:])
+
+        def landed() -> bool:
+            assert worker.alive(), worker.tail()
+            return int(backend.query("SELECT count() FROM feedback_events")[0][0]) >= N
+
+        wait_until(landed, 120, f"{N} rows in ClickHouse", interval=0.2)
+    finally:
+        producer.close()
+        sink.stop_event.set()
+        thread.join(20)
+
+    count, distinct = backend.query("SELECT count(), uniqExact(event_id) FROM feedback_events FINAL")[0]
+    assert (int(count), int(distinct)) == (N, N)
+    vader = SentimentIntensityAnalyzer()
+    stored = {r[0]: r[1] for r in backend.query("SELECT event_id, sentiment FROM feedback_events")}
+    for ev in events:
+        assert stored[ev.event_id] == pytest.approx(vader.polarity_scores(ev.text)["compound"], abs=1e-6)
+
+    dead = [parse(DeadLetter, m.value) for m in consume_all(broker.bootstrap, topics.DEADLETTER, 1)]
+    assert len(dead) == 1
+    assert (dead[0].stage, dead[0].reason, dead[0].topic) == ("score", "invalid_event", topics.RAW)
+    assert dead[0].original() == b'{"event_id": "bad", "channel": "fax"}'
+    assert worker.alive(), "the worker must survive a malformed record"
+    backend.close()
