@@ -160,7 +160,9 @@ def normalise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def variable_options(backend: Backend, dashboard: Dashboard, time_from: datetime, time_to: datetime) -> dict[str, list[str]]:
+def variable_options(
+    backend: Backend, dashboard: Dashboard, time_from: datetime, time_to: datetime
+) -> dict[str, list[str]]:
     """Run each ClickHouse variable query (macros expanded) and return the values it offers."""
     ctx = QueryContext(time_from, time_to, variables={v.name: [ALL] for v in dashboard.variables})
     options: dict[str, list[str]] = {}

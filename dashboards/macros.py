@@ -185,8 +185,8 @@ def _expand_macros(sql: str, ctx: QueryContext) -> str:
             if name == "timeFilter":
                 if len(args) != 1:
                     raise MacroError(f"$__timeFilter expects 1 argument, got {len(args)}")
-                col = args[0]
-                out.append(f"{col} >= toDateTime({_epoch(ctx.time_from)}) AND {col} <= toDateTime({_epoch(ctx.time_to)})")
+                col, lo, hi = args[0], _epoch(ctx.time_from), _epoch(ctx.time_to)
+                out.append(f"{col} >= toDateTime({lo}) AND {col} <= toDateTime({hi})")
             elif name == "timeInterval":
                 if len(args) != 1:
                     raise MacroError(f"$__timeInterval expects 1 argument, got {len(args)}")
