@@ -108,7 +108,7 @@ class Preview:
         except ClickHouseError as exc:
             out["error"] = str(exc)
             return out
-        interval = interval_for(time_from, time_to)
+        interval = interval_for(time_from, time_to, max_points=60)
         out.update({"from": int(time_from.timestamp() * 1000), "to": int(time_to.timestamp() * 1000),
                     "interval_s": interval})
         out["variables"] = [{"name": v.name, "label": v.label, "options": options.get(v.name, []),
