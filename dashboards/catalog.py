@@ -142,7 +142,8 @@ def normalise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Make rows from either backend look alike: times in epoch ms, numbers as numbers.
 
     chDB's JSON output quotes 64-bit integers and renders DateTime as text; clickhouse-driver gives
-    Python ints and naive datetimes (UTC here). The preview and the tests compare both, so one shape.
+    Python ints and naive datetimes (UTC here). The preview and the tests compare both, so one shape:
+    ``time``/``timeEnd`` in epoch milliseconds (what charts plot), other DateTimes as UTC text.
     """
     out = []
     for row in rows:
@@ -150,6 +151,8 @@ def normalise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for key, value in row.items():
             if key in TIME_COLUMNS:
                 clean[key] = _to_epoch_ms(value)
+            elif isinstance(value, datetime):  # as chDB renders DateTime: "YYYY-MM-DD hh:mm:ss" (UTC)
+                clean[key] = value.strftime("%Y-%m-%d %H:%M:%S")
             elif isinstance(value, str) and _NUMBER.fullmatch(value):
                 clean[key] = float(value) if any(c in value for c in ".eE") else int(value)
             elif isinstance(value, float) and value != value:  # NaN (avg of nothing) -> null
