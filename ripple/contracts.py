@@ -9,6 +9,7 @@ downstream consumers code against.
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
@@ -24,6 +25,8 @@ Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A
 """Identifiers are printable ASCII without spaces so they are safe as Kafka keys and log fields."""
 
 MAX_TEXT_CHARS = 20_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab/newline/CR: never part of real feedback, often an injection."""
 
 
 class Channel(StrEnum):
@@ -104,7 +107,7 @@ class RawFeedback(Contract):
     @field_validator("text", "subject")
     @classmethod
     def _no_control_chars(cls, value: str | None) -> str | None:
-        if value is not None and any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+        if value is not None and _CONTROL.search(value):
             raise ValueError("contains control characters")
         return value
 

@@ -1,0 +1,203 @@
+"""End-to-end throughput of the scoring stage against its limit and two baselines, in one run.
+
+Every variant reads the same N pre-filled raw events from a fresh Tansu broker and runs the same
+scoring function (``streams.scoring.process_raw``):
+
+  limit        kafka-python consumer + scoring, nothing else, one process (the work's ceiling)
+  naive-faust  a straightforward faust agent: score each event, await each send
+  quix         a Quix Streams app doing the same scoring and producing the result
+  ripple       Ripple's own worker (``ripple worker``)
+  ripple+sink  Ripple's worker and sink: rows visible in ClickHouse (server)
+
+Throughput of a streaming variant is measured on its output topic from the first to the last
+record's broker timestamp, so process start-up and group joins are excluded for everyone alike.
+
+    python -m bench.pipeline --events 50000 [--json out.json] [--only limit,ripple]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from producers.kafka import make_producer
+from producers.simulator import Simulator
+from ripple import topics
+from ripple.dev.procs import stop_process, wait_until
+from ripple.dev.tansu import TansuBroker, create_topics
+from ripple.settings import Settings
+from streams.scoring import process_raw
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prefill(bootstrap: str, n: int, seed: int = 11) -> list[bytes]:
+    producer = make_producer(Settings(brokers=bootstrap), linger_ms=20)
+    payloads = []
+    for ev in Simulator(seed=seed, customers=5000).events(n):
+        value = ev.to_json()
+        payloads.append(value)
+        producer.send(topics.RAW, key=ev.customer_id.encode(), value=value)
+    producer.flush()
+    producer.close()
+    return payloads
+
+
+def measure_limit(bootstrap: str, n: int) -> dict[str, float]:
+    """kafka-python consume + scoring only, one core: the ceiling of the work itself."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=2000,
+                             fetch_max_bytes=64 << 20, max_partition_fetch_bytes=16 << 20)
+    tps = [TopicPartition(topics.RAW, p) for p in sorted(consumer.partitions_for_topic(topics.RAW) or [])]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    done = 0
+    started = time.perf_counter()
+    while done < n:
+        for msgs in consumer.poll(timeout_ms=500).values():
+            for m in msgs:
+                process_raw(m.value)
+            done += len(msgs)
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return {"events": done, "seconds": elapsed, "events_per_s": done / elapsed}
+
+
+def watch_topic(bootstrap: str, topic: str, n: int, timeout: float, alive: Callable[[], bool]) -> dict[str, float]:
+    """Count records on ``topic`` until ``n``; throughput from first to last broker timestamp."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=5000)
+    wait_until(lambda: bool(consumer.partitions_for_topic(topic)), 30, f"topic {topic}")
+    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    seen, first, last = 0, None, 0
+    deadline = time.monotonic() + timeout
+    while seen < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{topic}: {seen}/{n} records after {timeout:.0f}s")
+        if not alive():
+            raise RuntimeError(f"the process feeding {topic} died")
+        for msgs in consumer.poll(timeout_ms=200).values():
+            for m in msgs:
+                first = m.timestamp if first is None else min(first, m.timestamp)
+                last = max(last, m.timestamp)
+            seen += len(msgs)
+    consumer.close()
+    span = max((last - (first or last)) / 1000, 1e-3)
+    return {"events": seen, "seconds": span, "events_per_s": (seen - 1) / span}
+
+
+def run_child(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = open(log, "ab")  # noqa: SIM115
+    return subprocess.Popen([sys.executable, *args], env=env, cwd=ROOT, stdout=out, stderr=out,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def measure_child(name: str, args: list[str], env: dict[str, str], bootstrap: str, out_topic: str, n: int,
+                  logdir: Path, timeout: float) -> dict[str, float]:
+    create_topics(bootstrap, [out_topic], 4)
+    proc = run_child(args, env, logdir / f"{name}.log")
+    try:
+        return watch_topic(bootstrap, out_topic, n, timeout, lambda: proc.poll() is None)
+    finally:
+        stop_process(proc, deadline=10)
+
+
+def measure_with_sink(bootstrap: str, n: int, env: dict[str, str], logdir: Path, timeout: float) -> dict[str, float]:
+    """Ripple worker + sink into a real clickhouse-server: rows visible over time."""
+    from ripple.dev.clickhouse_server import ClickHouseServer
+    from sinks.clickhouse import connect
+
+    with ClickHouseServer() as server:
+        env = {**env, "RIPPLE_CLICKHOUSE_URL": server.url, "RIPPLE_SINK_GROUP": f"sink-{uuid.uuid4().hex[:6]}",
+               "RIPPLE_WORKER_ID": f"w-{uuid.uuid4().hex[:6]}"}
+        worker = run_child(["-m", "ripple", "worker"], env, logdir / "e2e-worker.log")
+        sink = run_child(["-m", "ripple", "sink"], env, logdir / "e2e-sink.log")
+        backend = connect(server.url)
+        try:
+            first: float | None = None
+            deadline = time.monotonic() + timeout
+            count = 0
+            while count < n:
+                if time.monotonic() > deadline or worker.poll() is not None or sink.poll() is not None:
+                    raise RuntimeError(f"ripple+sink: {count}/{n} rows; see logs in {logdir}")
+                try:
+                    count = int(backend.query("SELECT count() FROM feedback_events")[0][0])
+                except Exception:
+                    count = 0
+                if count and first is None:
+                    first = time.monotonic()
+                time.sleep(0.05)
+            span = time.monotonic() - (first or time.monotonic())
+            return {"events": count, "seconds": span, "events_per_s": n / max(span, 1e-3)}
+        finally:
+            stop_process(worker, deadline=10)
+            stop_process(sink, deadline=10)
+            backend.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=50_000)
+    ap.add_argument("--partitions", type=int, default=4)
+    ap.add_argument("--only", default="limit,naive-faust,quix,ripple,ripple+sink")
+    ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    a = ap.parse_args()
+    wanted = a.only.split(",")
+    logdir = Path(tempfile.mkdtemp(prefix="ripple-bench-"))
+    results: dict[str, Any] = {"events": a.events, "partitions": a.partitions, "logs": str(logdir)}
+    with TansuBroker(log_path=logdir / "tansu.log") as broker:
+        b = broker.bootstrap
+        create_topics(b, topics.ALL, a.partitions)
+        t = time.perf_counter()
+        prefill(b, a.events)
+        print(f"prefilled {a.events} events in {time.perf_counter() - t:.1f}s (logs: {logdir})", flush=True)
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("RIPPLE_")},
+               "PYTHONPATH": str(ROOT), "BENCH_BROKER": b, "RIPPLE_BROKERS": b,
+               "RIPPLE_PARTITIONS": str(a.partitions), "RIPPLE_DATA_DIR": str(logdir / "data")}
+        figures: dict[str, dict[str, float]] = {}
+        for name in wanted:
+            print(f"running {name} ...", flush=True)
+            group = f"{name}-{uuid.uuid4().hex[:6]}"
+            e = {**env, "BENCH_GROUP": group, "BENCH_OUT": f"bench.{name}.out", "BENCH_DATADIR": str(logdir / name),
+                 "RIPPLE_WORKER_ID": group}
+            if name == "limit":
+                figures[name] = measure_limit(b, a.events)
+            elif name == "naive-faust":
+                figures[name] = measure_child(name, ["-m", "bench.apps.naive_faust", "worker", "-l", "warn"], e, b,
+                                              e["BENCH_OUT"], a.events, logdir, a.timeout)
+            elif name == "quix":
+                figures[name] = measure_child(name, ["-m", "bench.apps.quix_app"], e, b, e["BENCH_OUT"], a.events,
+                                              logdir, a.timeout)
+            elif name == "ripple":
+                figures[name] = measure_child(name, ["-m", "ripple", "worker"], e, b, topics.SCORED, a.events,
+                                              logdir, a.timeout)
+            elif name == "ripple+sink":
+                figures[name] = measure_with_sink(b, a.events, e, logdir, a.timeout)
+            print(f"  {name}: {figures[name]['events_per_s']:,.0f} events/s", flush=True)
+    results["figures"] = figures
+    limit = figures.get("limit", {}).get("events_per_s")
+    print(f"\n{'variant':<14}{'events/s':>12}{'x limit':>10}")
+    for name, f in figures.items():
+        ratio = f"{f['events_per_s'] / limit:.2f}" if limit else "-"
+        print(f"{name:<14}{f['events_per_s']:>12,.0f}{ratio:>10}")
+    if a.json:
+        a.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+
+
+if __name__ == "__main__":
+    main()
