@@ -60,7 +60,8 @@ def test_dashboard_structure(path: Path) -> None:
             assert used <= defined, f"{panel['title']}: undefined variables {used - defined}"
             if ds["type"] == CLICKHOUSE_TYPE:
                 assert t["editorType"] == "sql" and t["format"] in (0, 1)
-                assert t["queryType"] == ("timeseries" if t["format"] == 0 else "table")
+                # The plugin's QueryType and sqlds' format: 0 = time series, 1 = table.
+                assert t["queryType"] == ("timeSeries" if t["format"] == 0 else "table")
                 # toStartOfInterval (what $__timeInterval expands to) does not exist on ClickHouse 18.16.
                 assert "$__timeInterval" not in query, panel["title"]
                 # Dedup-safe: ReplacingMergeTree rows are only exact with FINAL (or uniqExact/argMax).
