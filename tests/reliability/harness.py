@@ -1,0 +1,169 @@
+"""Fault-injection harness: real broker, real ClickHouse server, worker and sink as processes.
+
+The generator numbers every event per producer and per customer and records the ones the broker
+acknowledged, so after the system drains we can say exactly what was sent, found, duplicated, lost.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from producers.kafka import make_producer
+from ripple import topics
+from ripple.contracts import Channel, RawFeedback
+from ripple.dev.procs import stop_process, wait_until
+from ripple.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TEXTS = (
+    "My parcel still has not arrived after ten days, this is unacceptable.",
+    "Thanks, the agent solved my problem in five minutes!",
+    "Can you tell me when my order will ship?",
+    "I waited 40 minutes on hold and nobody picked up. Terrible.",
+    "Great quality, fast delivery, will order again.",
+    "You promised a 30% discount and I got 15%. I'm going to the competition.",
+)
+
+
+@dataclass
+class AckedGenerator:
+    """Produces numbered events at a rate; remembers every event id the broker acknowledged."""
+
+    settings: Settings
+    total: int
+    rate: float
+    customers: int = 2000
+    producer_id: str = "gen1"
+    seed: int = 5
+    acked: set[str] = field(default_factory=set)
+    failed: int = 0
+    customer_seq: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None
+
+    def event(self, seq: int, rng: random.Random) -> RawFeedback:
+        customer = f"rc{rng.randrange(self.customers):05d}"
+        self.customer_seq[customer] += 1
+        base = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
+        return RawFeedback(
+            event_id=f"{self.producer_id}-{seq:08d}",
+            customer_id=customer,
+            channel=rng.choice(list(Channel)),
+            event_time=base + timedelta(milliseconds=seq * 20),
+            text=rng.choice(TEXTS),
+            external_id=f"cseq:{self.customer_seq[customer]}",
+        )
+
+    def _run(self) -> None:
+        rng = random.Random(self.seed)
+        producer = make_producer(self.settings, linger_ms=10)
+        start = time.monotonic()
+        for seq in range(self.total):
+            ev = self.event(seq, rng)
+            due = start + seq / self.rate
+            if (delay := due - time.monotonic()) > 0:
+                time.sleep(delay)
+            fut = producer.send(topics.RAW, key=ev.customer_id.encode(), value=ev.to_json())
+            fut.add_callback(self._ok, ev.event_id)
+            fut.add_errback(self._err)
+        producer.flush()
+        producer.close()
+
+    def _ok(self, event_id: str, _meta: Any) -> None:
+        with self._lock:
+            self.acked.add(event_id)
+
+    def _err(self, _exc: BaseException) -> None:
+        with self._lock:
+            self.failed += 1
+
+    def start(self) -> AckedGenerator:
+        self._thread = threading.Thread(target=self._run, name="generator", daemon=True)
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float) -> None:
+        assert self._thread is not None
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "generator did not finish"
+
+
+class Proc:
+    """One Ripple process (``ripple worker`` / ``ripple sink``) that can be killed and restarted."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.args, self.env, self.log = args, env, log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> Proc:
+        out = open(self.log, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "-m", "ripple", *self.args], env=self.env, cwd=ROOT,
+                                     stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.starts += 1
+        return self
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.proc = None
+
+    def terminate(self, deadline: float) -> tuple[int, float]:
+        """SIGTERM and wait; returns (exit code, seconds taken). Raises if the deadline passes."""
+        assert self.proc is not None
+        started = time.monotonic()
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            code = self.proc.wait(deadline)
+        except subprocess.TimeoutExpired as exc:
+            stop_process(self.proc, deadline=1, sig=signal.SIGKILL)
+            raise AssertionError(f"{self.args[0]} did not shut down within {deadline}s") from exc
+        self.proc = None
+        return code, time.monotonic() - started
+
+    def pause(self) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGCONT)
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc, deadline=10)
+            self.proc = None
+
+
+def group_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Records between the group's committed offsets and the end of ``topic``."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    # committed() only reads the group's offsets; this consumer never joins the group.
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
+        ends = consumer.end_offsets(tps)
+        return sum(max(ends[tp] - (consumer.committed(tp) or 0), 0) for tp in tps)
+    finally:
+        consumer.close(autocommit=False)
+
+
+def await_drained(check: Any, timeout: float, what: str) -> None:
+    wait_until(check, timeout, what, interval=0.5)
