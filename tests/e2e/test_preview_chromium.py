@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from ripple.dev.procs import stop_process, wait_until
+from ripple.dev.procs import free_port, stop_process, wait_until
 from tests.conftest import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,10 @@ class Demo:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RIPPLE_")}
         env.update({"RIPPLE_DATA_DIR": str(tmp / "demo"), "RIPPLE_CLICKHOUSE_URL": f"chdb://{tmp / 'chdb'}",
                     "RIPPLE_WORKER_ID": f"demo-{unique}", "RIPPLE_SINK_GROUP": f"sink-{unique}",
-                    "RIPPLE_PARTITIONS": "2", "PYTHONPATH": str(ROOT)})
+                    "RIPPLE_PARTITIONS": "2", "PYTHONPATH": str(ROOT),
+                    # faust's worker command serves its web view even with web_enabled=False; a free
+                    # port keeps this test from colliding with any other worker on the machine.
+                    "WEB_PORT": str(free_port()), "WEB_BIND": "127.0.0.1"})
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "ripple", "demo", "--rate", "40", "--preview-port", "0"],
             env=env, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
