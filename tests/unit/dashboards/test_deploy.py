@@ -84,6 +84,13 @@ def test_no_secret_is_committed() -> None:
             assert line.split("=", 1)[1] == "", f"example env must not carry a secret: {line}"
 
 
+def test_every_required_variable_is_in_the_env_example() -> None:
+    example_keys = {line.split("=", 1)[0] for line in ENV_EXAMPLE.read_text().splitlines()
+                    if line and not line.startswith("#")}
+    required = set(re.findall(r"\$\{(\w+):\?", COMPOSE.read_text()))
+    assert required and required <= example_keys, required - example_keys
+
+
 def test_mounted_paths_exist() -> None:
     # dashboards/prometheus and dashboards/alertmanager belong to the spikes stage (merged separately).
     for svc in compose()["services"].values():
