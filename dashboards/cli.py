@@ -19,13 +19,13 @@ def _redact(url: str) -> str:
 
 def dashboard_cmd(
     clickhouse: Annotated[str | None, typer.Option(help="ClickHouse URL (default: RIPPLE_CLICKHOUSE_URL).")] = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Interface to listen on (the page has no login: keep it local).")]
+    = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port).", min=0, max=65535)] = 8050,
 ) -> None:
     """Serve the dashboards' panels live (same JSON and SQL as Grafana) from the configured ClickHouse.
 
-    A chDB directory can be open in one process only: while ``ripple demo`` runs, use the preview it
-    starts itself instead of this command.
+    A chDB directory opens in one process only: while `ripple demo` runs, use the preview it starts.
     """
     from dashboards.preview.server import serve_preview
     from ripple.cli import _on_signals, fail
@@ -39,7 +39,10 @@ def dashboard_cmd(
         backend = connect(url, password)
         backend.version()
     except Exception as exc:
-        fail(f"cannot open ClickHouse at {url}: {exc}")
+        hint = ""
+        if url.startswith("chdb://"):
+            hint = " (a chDB directory opens in one process only: while `ripple demo` runs, use the preview it prints)"
+        fail(f"cannot open ClickHouse at {_redact(url)}: {exc}{hint}")
         return
     try:
         server = serve_preview(backend, host, port)
