@@ -85,5 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run a faust worker for this app (``ripple worker``)."""
     import sys
 
-    sys.argv = ["ripple-worker", "worker", "-l", settings.log_level, *(argv or [])]
+    # uvloop: faust's per-event path is mostly asyncio bookkeeping (futures, tasks, call_soon), which
+    # uvloop runs ~1.8x faster than the stdlib loop (bench: faust consume-only floor, same run).
+    sys.argv = ["ripple-worker", "-L", "uvloop", "worker", "-l", settings.log_level, *(argv or [])]
     app.main()
