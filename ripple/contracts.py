@@ -181,6 +181,124 @@ class DeadLetter(Contract):
 # --- contracts: customers (issue 5): alerts.customer.v1, feedback.followups.v1 ---
 
 
+class AlertKind(StrEnum):
+    """What happened to a customer alert; downstream keeps the highest ``version`` per ``alert_id``."""
+
+    OPENED = "opened"
+    UPDATED = "updated"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+    RECOVERED = "recovered"
+    CLOSED = "closed"
+    ABUSE = "abuse"
+    AGENT_ABUSE = "agent_abuse"
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    CLOSED = "closed"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class AlertReason(Contract):
+    """One rule that fired, with the evidence a person needs to act without opening another tool.
+
+    ``snippet`` is cut from ``ScoredFeedback.text``, which the scoring stage has already PII-redacted;
+    nothing else of the customer's text travels on the alert topic.
+    """
+
+    rule: str = Field(max_length=64)
+    event_ids: tuple[Id, ...] = Field(max_length=16, description="The contacts that triggered the rule.")
+    channels: tuple[Channel, ...] = Field(default=(), max_length=16)
+    drivers: tuple[Annotated[str, Field(max_length=64)], ...] = Field(default=(), max_length=16)
+    detail: str = Field(default="", max_length=256, description="e.g. 'NPS 3 with negative text'")
+    snippet: str | None = Field(default=None, max_length=200, description="Start of the redacted text.")
+
+
+class CustomerAlert(Contract):
+    """``alerts.customer.v1``: a customer at risk (or an abuse case) and how its follow-up loop is going.
+
+    One alert per customer episode: ``alert_id`` is stable (uuid5 of customer and episode) and every
+    change re-publishes the alert with ``version`` + 1, so consumers upsert by ``alert_id`` and keep the
+    highest version. Keyed by ``customer_id`` (``agent_id`` for ``agent_abuse``).
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    alert_id: Id
+    version: int = Field(ge=1, description="Increases with every re-publication of this alert.")
+    kind: AlertKind
+    status: AlertStatus
+    customer_id: Id
+    episode: int = Field(ge=1, description="How many alerts of this kind the customer has had so far.")
+    severity: Severity
+    priority: float = Field(ge=0, description="Severity weighted by customer value and reach; sort by it.")
+    reasons: tuple[AlertReason, ...] = Field(max_length=32)
+    trigger_event_id: Id | None = Field(default=None, description="The event that caused this publication.")
+    estimated_reach: int = Field(ge=0, description="People the customer may tell (word of mouth).")
+    customer_value: float | None = Field(default=None, ge=0)
+    segment: str | None = Field(default=None, max_length=64)
+    risk_score: float = Field(default=0.0, ge=0, description="Time-decayed negativity of recent contacts.")
+    recommended_action: str = Field(max_length=500)
+    owner: str | None = Field(default=None, max_length=128)
+    opened_at: AwareDatetime
+    warn_at: AwareDatetime | None = None
+    due_by: AwareDatetime | None = Field(default=None, description="Follow-up due (default: trigger + 10 h).")
+    acknowledged_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    time_to_close_s: float | None = Field(default=None, ge=0, description="opened_at to closed_at.")
+    sentiment_before: float | None = Field(default=None, ge=-1, le=1)
+    sentiment_after: float | None = Field(default=None, ge=-1, le=1)
+    recovery: float | None = Field(default=None, ge=-2, le=2, description="sentiment_after - sentiment_before")
+    agent_id: Id | None = Field(default=None, description="Set on agent_abuse: the agent to protect.")
+    hostile_contacts: int | None = Field(default=None, ge=0, description="agent_abuse: qualifying contacts.")
+    exposure_s: float | None = Field(default=None, ge=0, description="agent_abuse: hostile talk time (s).")
+    event_time: AwareDatetime = Field(description="Event time of the trigger (the deadline for SLA kinds).")
+    emitted_at: AwareDatetime
+
+    @field_validator("opened_at", "warn_at", "due_by", "acknowledged_at", "closed_at", "event_time", "emitted_at")
+    @classmethod
+    def _utc_times(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _utc(value)
+
+
+class FollowupKind(StrEnum):
+    ACKNOWLEDGED = "followup.acknowledged"
+    COMPLETED = "followup.completed"
+
+
+class FollowupEvent(Contract):
+    """``feedback.followups.v1``: a person acknowledged or completed the follow-up of a customer alert.
+
+    Keyed by ``customer_id`` so it meets the customer's state on the same partition; ``event_id`` is the
+    idempotency key (a repeated event changes nothing).
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: Id
+    customer_id: Id
+    alert_id: Id
+    kind: FollowupKind
+    owner: str = Field(min_length=1, max_length=128, description="Who owns the follow-up (name or team).")
+    at: AwareDatetime = Field(description="When it was acknowledged/completed (UTC).")
+
+    _utc_at = field_validator("at")(_utc)
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_printable(cls, value: str) -> str:
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("contains control characters")
+        return value
+
+
+
 # --- contracts: windows and spikes (issue 6): feedback.aggregates.v1, alerts.spike.v1 ---
 
 
@@ -189,6 +307,8 @@ TOPIC_MODELS: dict[str, type[Contract]] = {
     topics.SCORED: ScoredFeedback,
     topics.DEADLETTER: DeadLetter,
     # customers (issue 5)
+    topics.CUSTOMER_ALERTS: CustomerAlert,
+    topics.FOLLOWUPS: FollowupEvent,
     # windows and spikes (issue 6)
 }
 """Topic -> model; stages extend this by registering their own contracts in this module."""

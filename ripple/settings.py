@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     rebalance_timeout_s: float = Field(
         default=3.0, gt=0, description="Tansu holds every group join for the rebalance timeout; keep it short here."
     )
+    fetch_max_wait_ms: int = Field(
+        default=100, ge=1, le=1500,
+        description="Worker consumer fetch wait. Tansu holds fetches this long even when data is there.",
+    )
     session_timeout_s: float = Field(default=6.0, gt=0)
     max_poll_records: int = Field(default=500, ge=1)
     sink_group: str = "ripple-sink"

@@ -10,15 +10,18 @@ import time
 from collections.abc import AsyncIterable
 from typing import Any
 
-import faust
-
 from ripple import topics
 from ripple.contracts import DeadLetter
 from ripple.settings import get_settings
-from streams import metrics
-from streams.scoring import Failure, process_raw
+from streams.faust_compat import prepare
 
 settings = get_settings()
+prepare(settings.fetch_max_wait_ms)
+
+import faust  # after prepare(): faust chooses its event loop at import
+
+from streams import metrics
+from streams.scoring import Failure, process_raw
 (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
 
 app = faust.App(
@@ -78,6 +81,7 @@ async def score(stream: AsyncIterable[Any]) -> None:
 
 # Further agents live in their own modules and register on ``app`` when imported here.
 # --- agents: customers (issue 5) ---
+import streams.customers.agent
 # --- agents: windows and spikes (issue 6) ---
 
 
@@ -85,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     """Run a faust worker for this app (``ripple worker``)."""
     import sys
 
-    # uvloop: faust's per-event path is mostly asyncio bookkeeping (futures, tasks, call_soon), which
-    # uvloop runs ~1.8x faster than the stdlib loop (bench: faust consume-only floor, same run).
-    sys.argv = ["ripple-worker", "-L", "uvloop", "worker", "-l", settings.log_level, *(argv or [])]
+    # --without-web: the `worker` command turns faust's web server (port 6066) back on even with
+    # web_enabled=False, and a second worker on the host would die on the port. Metrics are served
+    # by prometheus-client instead.
+    sys.argv = ["ripple-worker", "worker", "--without-web", "-l", settings.log_level, *(argv or [])]
     app.main()

@@ -1,0 +1,194 @@
+"""Faust glue for the customers stage: tables keyed by customer id, four small agents and a timer.
+
+- ``customers``: feedback.scored.v1 -> customer state -> alerts.customer.v1 (+ hostile contacts).
+- ``customer_followups``: feedback.followups.v1 -> acknowledged / closed.
+- ``customer_ticks``: the SLA timer's ticks -> sla_warning / sla_breach. Tables can only be changed
+  from inside a stream (faust writes the changelog to the event's partition), so the timer does not
+  touch state: it sends a tick keyed by customer id to an internal, co-partitioned topic.
+- ``agent_exposure``: hostile contacts re-keyed by agent id -> agent_abuse supervisor alerts.
+
+All topics feeding the customers table are keyed by customer id with the same partition count, so
+a customer's state, its changelog partition and its inputs live on one partition.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ripple import topics
+from ripple.contracts import AlertKind, CustomerAlert, ScoredFeedback
+from streams.app import _topic, app, dead_letter, scored_topic, settings
+from streams.customers import metrics
+from streams.customers.config import get_rules
+from streams.customers.exposure import Exposure, decode_hostile, encode_hostile, record_hostile
+from streams.customers.followups import Rejection, validate_followup
+from streams.customers.rules import Outcome, apply_followup, process_event, tick
+from streams.customers.state import CustomerState, due_entry, next_deadline
+from streams.scoring import Failure
+
+STAGE = "customers"
+rules = get_rules()
+# Tables need faust's data directory (RocksDB files, table metadata); the worker does not create it.
+(settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
+
+
+def _internal(name: str) -> Any:
+    return app.topic(
+        f"{settings.worker_id}-{name}",
+        internal=True,
+        partitions=settings.partitions,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+
+def _table(name: str, help: str) -> Any:
+    # key/value serializers come from the app ("raw"): values are our own orjson bytes.
+    return app.Table(name, default=None, key_type=bytes, value_type=bytes, partitions=settings.partitions, help=help)
+
+
+followups_topic = _topic(topics.FOLLOWUPS)
+alerts_topic = _topic(topics.CUSTOMER_ALERTS)
+ticks_topic = _internal("customers-ticks")
+hostile_topic = _internal("customers-hostile-by-agent")
+
+customers_table = _table("customers", "customer_id -> CustomerState (orjson)")
+due_table = _table("customers-due", "customer_id -> [warn_at, due_by] for open alerts only")
+exposure_table = _table("agent-exposure", "agent_id -> hostile contacts of the current shift")
+
+_process_scored = metrics.PROCESS_SECONDS.labels("scored")  # label lookups hoisted off the hot path
+_tick_sent: dict[bytes, float] = {}
+"""Customers a tick is in flight for (key -> when sent), so a slow tick is not re-sent every interval."""
+
+
+async def _publish(key: bytes, alert: CustomerAlert) -> None:
+    await alerts_topic.send(key=key, value=alert.to_json())
+    metrics.ALERTS.labels(alert.kind.value, alert.severity.value).inc()
+
+
+def _save(key: bytes, out: Outcome) -> None:
+    data = out.state.to_bytes()
+    customers_table[key] = data
+    metrics.STATE_BYTES.observe(len(data))
+    entry = due_entry(out.state)
+    if entry is None:
+        # A customer who never had an alert cannot be in the due table: skip the lookup (hot path).
+        if out.state.episode is not None and key in due_table:
+            del due_table[key]
+    elif due_table.get(key) != entry:
+        due_table[key] = entry
+
+
+async def _emit(key: bytes, out: Outcome) -> None:
+    for alert in out.alerts:
+        await _publish(key, alert)
+        if alert.kind is AlertKind.RECOVERED and alert.recovery is not None:
+            metrics.RECOVERY.observe(alert.recovery)
+    if out.closed_by is not None and out.alerts and out.alerts[-1].time_to_close_s is not None:
+        metrics.TIME_TO_CLOSE.labels(out.closed_by).observe(out.alerts[-1].time_to_close_s)
+
+
+def _key_matches(key: bytes | None, customer_id: str) -> bool:
+    return key is not None and key == customer_id.encode()
+
+
+@app.agent(scored_topic, name="customers")
+async def customers(stream: AsyncIterable[Any]) -> None:
+    """feedback.scored.v1 -> per-customer state -> alerts.customer.v1."""
+    async for event in stream.events():  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        try:
+            # pydantic's own JSON parser (Rust) is the cheapest way from bytes to a validated event.
+            ev = ScoredFeedback.model_validate_json(event.value or b"")
+        except (ValidationError, ValueError) as exc:
+            await dead_letter(STAGE, Failure("invalid_event", str(exc)[:2000]), event)
+            continue
+        key = event.key
+        if not _key_matches(key, ev.customer_id):
+            # State is partitioned by the record key: a wrongly keyed record would fork the customer.
+            await dead_letter(STAGE, Failure("key_mismatch", f"key {key!r} != customer_id"), event)
+            continue
+        out = process_event(CustomerState.from_bytes(customers_table.get(key)), ev, rules, datetime.now(UTC))
+        if out.duplicate:
+            metrics.DUPLICATES.labels("scored").inc()
+            continue
+        _save(key, out)
+        await _emit(key, out)
+        if out.hostile is not None:
+            await hostile_topic.send(key=out.hostile.agent_id.encode(), value=encode_hostile(out.hostile))
+        _process_scored.observe(time.perf_counter() - started)
+
+
+@app.agent(followups_topic, name="customer_followups")
+async def customer_followups(stream: AsyncIterable[Any]) -> None:
+    """feedback.followups.v1 -> acknowledged / closed (loop closed, time-to-close measured)."""
+    async for event in stream.events():  # type: ignore[attr-defined]
+        fu = validate_followup(event.value or b"")
+        if isinstance(fu, Rejection):
+            await dead_letter(STAGE, Failure(fu.reason, fu.detail), event)
+            continue
+        key = event.key
+        if not _key_matches(key, fu.customer_id):
+            await dead_letter(STAGE, Failure("key_mismatch", f"key {key!r} != customer_id"), event)
+            continue
+        out = apply_followup(CustomerState.from_bytes(customers_table.get(key)), fu, rules, datetime.now(UTC))
+        result = "duplicate" if out.duplicate else out.ignored or "applied"
+        metrics.FOLLOWUPS.labels(fu.kind.value, result).inc()
+        if out.alerts or (not out.duplicate and out.ignored is None):
+            _save(key, out)
+        elif out.ignored == "already_closed":
+            _save(key, out)  # remember the follow-up id so a replay stays a no-op
+        await _emit(key, out)
+
+
+@app.agent(ticks_topic, name="customer_ticks")
+async def customer_ticks(stream: AsyncIterable[Any]) -> None:
+    """SLA ticks from the timer -> sla_warning / sla_breach, each at most once per alert."""
+    async for event in stream.events():  # type: ignore[attr-defined]
+        key = event.key
+        if key is None:
+            continue
+        _tick_sent.pop(key, None)
+        raw = customers_table.get(key)
+        if raw is None:
+            continue
+        out = tick(key.decode(), CustomerState.from_bytes(raw), rules, datetime.now(UTC))
+        if out.alerts:
+            _save(key, out)
+            await _emit(key, out)
+
+
+@app.agent(hostile_topic, name="agent_exposure")
+async def agent_exposure(stream: AsyncIterable[Any]) -> None:
+    """Hostile contacts keyed by agent -> one agent_abuse alert per agent and shift past the threshold."""
+    async for event in stream.events():  # type: ignore[attr-defined]
+        key = event.key
+        if key is None or not event.value:
+            continue
+        hostile = decode_hostile(event.value)
+        state, alert = record_hostile(Exposure.from_bytes(exposure_table.get(key)), hostile, rules, datetime.now(UTC))
+        exposure_table[key] = state.to_bytes()
+        if alert is not None:
+            await _publish(key, alert)
+
+
+@app.timer(interval=rules.tick_interval_s, name="customers_sla_clock")  # type: ignore[untyped-decorator]
+async def sla_clock() -> None:
+    """Scan open alerts (the small due table) and tick customers whose warning or deadline has passed."""
+    now = time.time()
+    entries = list(due_table.items())
+    metrics.OPEN_ALERTS.set(len(entries))
+    for key, entry in entries:
+        if entry is None or next_deadline(entry) > now:
+            continue
+        if now - _tick_sent.get(key, 0.0) < max(5.0, 4 * rules.tick_interval_s):
+            continue
+        _tick_sent[key] = now
+        await ticks_topic.send(key=key, value=b"tick")
