@@ -173,6 +173,11 @@ def schema_migrate(
 # Stage commands register here, one block per stage, each importing from its own package lazily.
 # --- commands: scoring (issue 4) ---
 # --- commands: producers (issue 3) ---
+from producers.cli import gateway_cmd, import_cmd, simulate_cmd  # noqa: E402  (light: heavy imports are lazy)
+
+cli.command("gateway")(gateway_cmd)
+cli.command("import")(import_cmd)
+cli.command("simulate")(simulate_cmd)
 # --- commands: customers (issue 5) ---
 # --- commands: spikes (issue 6) ---
 # --- commands: clickhouse (issue 7) ---

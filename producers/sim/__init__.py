@@ -1,0 +1,1 @@
+"""The feedback simulator: multilingual texts (``texts``), journeys and ground truth (``engine``)."""
