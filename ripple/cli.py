@@ -172,6 +172,9 @@ def schema_migrate(
 
 # Stage commands register here, one block per stage, each importing from its own package lazily.
 # --- commands: scoring (issue 4) ---
+from streams.scoring.cli import eval_cmd  # noqa: E402  (light: heavy imports happen inside the command)
+
+cli.command("eval")(eval_cmd)
 # --- commands: producers (issue 3) ---
 from producers.cli import gateway_cmd, import_cmd, simulate_cmd  # noqa: E402  (light: heavy imports are lazy)
 
@@ -181,6 +184,11 @@ cli.command("simulate")(simulate_cmd)
 # --- commands: customers (issue 5) ---
 # --- commands: spikes (issue 6) ---
 # --- commands: clickhouse (issue 7) ---
+from sinks.cli import erase_cmd, retention_cmd, stats_cmd  # noqa: E402 - registered after the app exists
+
+cli.command("stats")(stats_cmd)
+cli.command("erase")(erase_cmd)
+schema_cli.command("retention")(retention_cmd)
 # --- commands: dashboards (issue 8) ---
 from dashboards.cli import dashboard_cmd  # noqa: E402 - registration block; the command imports lazily
 

@@ -129,6 +129,9 @@ class ScoredFeedback(RawFeedback):
     sarcasm: bool = False
     aspects: tuple[str, ...] = ()
     cues: tuple[str, ...] = Field(default=(), description="abuse, churn_threat, public_threat, ...")
+    evidence: tuple[str, ...] = Field(
+        default=(), description="'aspect:word' / 'cue:word' pairs: the words that triggered aspects and cues."
+    )
     pii_redacted: int = Field(default=0, ge=0, description="How many personal-data spans were redacted.")
     scored_at: AwareDatetime
 

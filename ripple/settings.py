@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     sink_group: str = "ripple-sink"
     sink_batch_rows: int = Field(default=20_000, ge=1, description="Flush when a batch reaches this many rows.")
     sink_batch_seconds: float = Field(default=1.0, gt=0, description="...or when the oldest row is this old.")
+    sink_grace_seconds: float = Field(
+        default=1.0, ge=0, description="Wait this long past a batch's span for late records before flushing."
+    )
+    sink_max_pending_rows: int = Field(
+        default=200_000, ge=1, description="Pause consumption above this many unwritten rows."
+    )
+    sink_max_poll_records: int = Field(default=5_000, ge=1)
+    sink_retry_base_s: float = Field(default=0.2, gt=0, description="First backoff when ClickHouse is down.")
+    sink_retry_cap_s: float = Field(default=10.0, gt=0, description="Longest backoff between insert retries.")
+    retention_days: int = Field(default=90, ge=1, description="Days feedback text is kept; scores stay.")
+    sink_retention_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often the sink enforces retention on servers without TTL."
+    )
     metrics_port: int = Field(default=0, ge=0, description="Prometheus /metrics port; 0 = disabled.")
     log_level: str = "info"
 

@@ -55,6 +55,6 @@ def test_sink_writes_scored_events_and_dead_letters_poison(
         else:
             assert float(got[ev.event_id]) == pytest.approx(ev.sentiment, abs=1e-6)
     dead = [parse(DeadLetter, m.value) for m in consume_all(broker.bootstrap, topics.DEADLETTER, 1)]
-    assert [(d.stage, d.reason) for d in dead] == [("sink", "invalid_scored_event")]
+    assert [(d.stage, d.reason) for d in dead] == [("sink", "invalid_json")]
     assert dead[0].original() == b'{"event_id": "broken"'
     backend.close()
