@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from producers.simulator import Simulator
-from ripple.contracts import ScoredFeedback
+from ripple.contracts import AlertKind, AlertReason, AlertStatus, Channel, CustomerAlert, ScoredFeedback, Severity
 from sinks.clickhouse.backend import Backend
 from sinks.clickhouse.rows import FEEDBACK_COLUMNS, feedback_row
 from sinks.clickhouse.schema import migrate
@@ -14,22 +14,12 @@ from streams.scoring.pipeline import score_event
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHANNELS = ("chat", "email", "review", "phone_survey")
-ASPECTS = ("delivery", "price", "staff", "product_quality", "billing")
-FOREIGN = ("Η παράδοση άργησε πολύ και κανείς δεν απάντησε", "Доставка опоздала, никто не ответил на звонок")
 
 
 def scored_events(n: int, start: datetime = START) -> list[ScoredFeedback]:
-    """``n`` simulated events scored by the real scorer, with the aspects and cues later stages add."""
+    """``n`` simulated events (five languages, four channels) scored by the real scoring stage."""
     sim = Simulator(seed=7, customers=60, start=start)
-    out = []
-    for i, raw in enumerate(sim.events(n)):
-        if i % 17 == 0:  # a language without a scorer: must show up as unscored, not neutral
-            raw = raw.model_copy(update={"text": FOREIGN[i % 2]})
-        ev = score_event(raw, now=raw.event_time + timedelta(seconds=1))
-        aspects = (ASPECTS[i % len(ASPECTS)],) + ((ASPECTS[(i + 2) % len(ASPECTS)],) if i % 3 == 0 else ())
-        cues = ("abuse",) if ev.agent_id and i % 5 == 0 else ()
-        out.append(ev.model_copy(update={"aspects": aspects, "cues": cues}))
-    return out
+    return [score_event(raw, now=raw.event_time + timedelta(seconds=1)) for raw in sim.events(n)]
 
 
 def seed(backend: Backend, n: int = 400, replays: int = 2) -> list[ScoredFeedback]:
@@ -56,26 +46,40 @@ def iso(dt: datetime) -> str:
 
 
 def customer_alert_dicts(n: int = 40, start: datetime = START) -> list[dict[str, Any]]:
-    """``n`` alerts: every 5th gets an SLA warning, a breach, a close or a recovery."""
+    """``n`` alert episodes as the customers stage publishes them (whole alert, version + 1 per change):
+    every 5th gets an SLA warning, a warning and a breach, a completed follow-up, or a recovery."""
     out = []
     for i in range(n):
         opened = start + timedelta(minutes=3 * i)
-        base = {"alert_id": f"a{i:04d}", "customer_id": f"c{i:06d}", "severity": ("high", "medium", "critical")[i % 3],
-                "priority": 10.0 + i % 7, "reach": 9 + (40 if i % 4 == 2 else 0),
-                "reasons": ["very_negative_contact"] + (["nps_detractor"] if i % 2 else []),
-                "evidence": ["one very negative chat"], "channel": CHANNELS[i % 4],
-                "due_by": iso(opened + timedelta(hours=10)), "recommended_action": "call back within 10 h",
-                "emitted_at": iso(opened)}
-        out.append({**base, "kind": "opened", "version": 1, "event_time": iso(opened)})
-        later = {
-            1: [("sla_warning", 8 * 60)],
-            2: [("sla_warning", 8 * 60), ("sla_breach", 10 * 60)],
-            3: [("closed", 120 + i)],
-            4: [("recovered", 60)],
-        }.get(i % 5, [])
-        for version, (kind, minutes) in enumerate(later, start=2):
-            at = opened + timedelta(minutes=minutes)
-            out.append({**base, "kind": kind, "version": version, "event_time": iso(at)})
+        reason = AlertReason(rule="very_negative_contact", event_ids=(f"e{i}",), channels=(Channel(CHANNELS[i % 4]),),
+                             detail="one very negative contact", snippet="the parcel never [REDACTED] arrived")
+        reasons = (reason,) + ((AlertReason(rule="nps_detractor", event_ids=(f"e{i}",), detail="NPS 2"),)
+                               if i % 2 else ())
+        base: dict[str, Any] = dict(
+            alert_id=f"a{i:04d}", customer_id=f"c{i:06d}", episode=1,
+            severity=Severity(("high", "medium", "critical")[i % 3]), priority=10.0 + i % 7, reasons=reasons,
+            estimated_reach=9 + (40 if i % 4 == 2 else 0), recommended_action="call back within 10 h",
+            opened_at=opened, warn_at=opened + timedelta(hours=8), due_by=opened + timedelta(hours=10),
+            sentiment_before=-0.8)
+        steps: list[tuple[AlertKind, AlertStatus, timedelta, dict[str, Any]]] = [
+            (AlertKind.OPENED, AlertStatus.OPEN, timedelta(0), {})]
+        if i % 5 in (1, 2):
+            steps.append((AlertKind.SLA_WARNING, AlertStatus.OPEN, timedelta(hours=8), {}))
+        if i % 5 == 2:
+            steps.append((AlertKind.SLA_BREACH, AlertStatus.OPEN, timedelta(hours=10), {}))
+        if i % 5 == 3:
+            took = timedelta(hours=2, minutes=i)
+            steps.append((AlertKind.CLOSED, AlertStatus.CLOSED, took,
+                          {"closed_at": opened + took, "time_to_close_s": took.total_seconds(), "owner": "team-a"}))
+        if i % 5 == 4:
+            took = timedelta(hours=1)
+            steps.append((AlertKind.RECOVERED, AlertStatus.CLOSED, took,
+                          {"closed_at": opened + took, "time_to_close_s": took.total_seconds(),
+                           "sentiment_after": 0.6, "recovery": 1.4}))
+        for version, (kind, status, after, extra) in enumerate(steps, start=1):
+            alert = CustomerAlert(**base, **extra, version=version, kind=kind, status=status,
+                                  event_time=opened + after, emitted_at=opened + after + timedelta(seconds=1))
+            out.append(alert.model_dump(mode="json"))
     return out
 
 
