@@ -157,7 +157,8 @@ function stat(body, rows, unit) {
   const vals = numericCols(rows, []);
   if (!vals.length) return 0;
   const box = el("div", { class: "stat" }, fmt(rows[0][vals[0]], unit));
-  if (vals.length > 1) box.appendChild(el("small", {}, vals.slice(1).map(v => `${fmt(rows[0][v])} ${v}`).join(", ")));
+  const unitOf = v => (v.endsWith("_share") ? "percentunit" : null);
+  if (vals.length > 1) box.appendChild(el("small", {}, vals.slice(1).map(v => `${fmt(rows[0][v], unitOf(v))} ${v.replace(/_/g, " ")}`).join(", ")));
   body.appendChild(box);
   return rows[0][vals[0]] === null ? 0 : 1;
 }
