@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             RIPPLE_WORKER_ID=f"bench-{os.getpid()}",
             RIPPLE_FAUST_STORE=args.store,
             RIPPLE_LOG_LEVEL="info",
+            RIPPLE_FUSED_STAGES="false",  # this bench feeds feedback.scored.v1 directly
             WEB_PORT=str(free_port()),
             PYTHONPATH=str(ROOT),
         )

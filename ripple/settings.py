@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
     session_timeout_s: float = Field(default=6.0, gt=0)
     max_poll_records: int = Field(default=500, ge=1)
+    fused_stages: bool = Field(
+        default=True,
+        description="Run the per-scored-event stages (customers, windows) inside the scoring agent's own pass "
+        "instead of as agents over feedback.scored.v1: one faust traversal and no re-parse per event.",
+    )
     sink_group: str = "ripple-sink"
     sink_batch_rows: int = Field(default=20_000, ge=1, description="Flush when a batch reaches this many rows.")
     sink_batch_seconds: float = Field(default=1.0, gt=0, description="...or when the oldest row is this old.")

@@ -18,11 +18,9 @@ from collections.abc import AsyncIterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from ripple import topics
 from ripple.contracts import AlertKind, CustomerAlert, ScoredFeedback
-from streams.app import _topic, app, dead_letter, scored_topic, settings
+from streams.app import _topic, app, dead_letter, on_scored, settings
 from streams.customers import metrics
 from streams.customers.config import get_rules
 from streams.customers.exposure import Exposure, decode_hostile, encode_hostile, record_hostile
@@ -99,31 +97,24 @@ def _key_matches(key: bytes | None, customer_id: str) -> bool:
     return key is not None and key == customer_id.encode()
 
 
-@app.agent(scored_topic, name="customers")
-async def customers(stream: AsyncIterable[Any]) -> None:
-    """feedback.scored.v1 -> per-customer state -> alerts.customer.v1."""
-    async for event in stream.events():  # type: ignore[attr-defined]
-        started = time.perf_counter()
-        try:
-            # pydantic's own JSON parser (Rust) is the cheapest way from bytes to a validated event.
-            ev = ScoredFeedback.model_validate_json(event.value or b"")
-        except (ValidationError, ValueError) as exc:
-            await dead_letter(STAGE, Failure("invalid_event", str(exc)[:2000]), event)
-            continue
-        key = event.key
-        if not _key_matches(key, ev.customer_id):
-            # State is partitioned by the record key: a wrongly keyed record would fork the customer.
-            await dead_letter(STAGE, Failure("key_mismatch", f"key {key!r} != customer_id"), event)
-            continue
-        out = process_event(CustomerState.from_bytes(customers_table.get(key)), ev, rules, datetime.now(UTC))
-        if out.duplicate:
-            metrics.DUPLICATES.labels("scored").inc()
-            continue
-        _save(key, out)
-        await _emit(key, out)
-        if out.hostile is not None:
-            await hostile_topic.send(key=out.hostile.agent_id.encode(), value=encode_hostile(out.hostile))
-        _process_scored.observe(time.perf_counter() - started)
+@on_scored(STAGE)
+async def customers(event: Any, ev: ScoredFeedback) -> Failure | None:
+    """A scored event -> per-customer state -> alerts.customer.v1 (runs in the scoring pass when fused)."""
+    started = time.perf_counter()
+    key = event.key
+    if not _key_matches(key, ev.customer_id):
+        # State is partitioned by the record key: a wrongly keyed record would fork the customer.
+        return Failure("key_mismatch", f"key {key!r} != customer_id")
+    out = process_event(CustomerState.from_bytes(customers_table.get(key)), ev, rules, datetime.now(UTC))
+    if out.duplicate:
+        metrics.DUPLICATES.labels("scored").inc()
+        return None
+    _save(key, out)
+    await _emit(key, out)
+    if out.hostile is not None:
+        await hostile_topic.send(key=out.hostile.agent_id.encode(), value=encode_hostile(out.hostile))
+    _process_scored.observe(time.perf_counter() - started)
+    return None
 
 
 @app.agent(followups_topic, name="customer_followups")

@@ -72,3 +72,30 @@ def test_thousand_events_land_exactly_once_with_the_stage_scores(
     assert dead[0].original() == b'{"event_id": "bad", "channel": "fax"}'
     assert worker.alive(), "the worker must survive a malformed record"
     backend.close()
+
+
+def test_raw_complaint_becomes_a_customer_alert_in_the_scoring_pass(
+    broker: TansuBroker, settings: Settings, start_worker: Callable[..., Worker]
+) -> None:
+    """Fused stages (the default): a raw complaint reaches alerts.customer.v1 without a second agent."""
+    from datetime import UTC, datetime
+
+    from ripple.contracts import CustomerAlert, RawFeedback
+
+    worker = start_worker()
+    now = datetime.now(UTC)
+    events = [
+        RawFeedback(event_id="fa-1", customer_id="angry-1", channel="email", event_time=now,
+                    text="Worst service ever. The parcel never arrived, nobody answers, I'm going to the competition."),
+        RawFeedback(event_id="fa-2", customer_id="happy-1", channel="chat", event_time=now,
+                    text="Thank you, the agent was friendly and solved everything in five minutes!"),
+    ]
+    producer = make_producer(settings)
+    try:
+        send_all(producer, events)
+    finally:
+        producer.close()
+    alerts = [parse(CustomerAlert, m.value) for m in consume_all(broker.bootstrap, topics.CUSTOMER_ALERTS, 1, 90)]
+    assert worker.alive(), worker.tail()
+    assert {a.customer_id for a in alerts} == {"angry-1"}
+    assert alerts[0].trigger_event_id == "fa-1" and alerts[0].kind.value == "opened"

@@ -78,9 +78,9 @@ def produce(settings: Settings, *records: ScoredFeedback | FollowupEvent) -> Non
 
 
 def run_worker(start_worker: Callable[..., Any], **env: str) -> Any:
-    """A worker with its own web port: ``faust worker`` serves HTTP on 6066 by default, shared by every
-    worker on the machine, and a second worker dies on 'address already in use'."""
-    return start_worker(WEB_PORT=str(free_port()), **env)
+    """A worker whose customers stage runs as its own agent over feedback.scored.v1 (not fused into the
+    scoring pass), because these tests feed scored events directly."""
+    return start_worker(WEB_PORT=str(free_port()), RIPPLE_FUSED_STAGES="false", **env)
 
 
 def now() -> datetime:
