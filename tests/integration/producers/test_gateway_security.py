@@ -227,7 +227,7 @@ def test_no_secret_is_ever_logged_or_returned(
         seen += [a.text for a in answers] + [str(dict(a.headers)) for a in answers]
     out, err = capfd.readouterr()
     seen += [caplog.text, out, err]
-    assert "POST /v1/followups" in "".join(seen)  # the capture really saw the access log
+    assert "POST /v1/followups" in "".join(seen)  # the capture really saw the traffic
     for s in secrets:
         leaks = [chunk[:200] for chunk in seen if s in chunk]
         assert not leaks, (s, leaks)
