@@ -281,6 +281,12 @@ def create_app(
         if settings.gateway_rate_per_s > 0
         else None
     )
+    # Operators should see which protections are on; never the values that configure them.
+    log.info(
+        "request signatures %s; rate limit %s",
+        f"required (window {settings.gateway_signature_window_s} s)" if verifier else "off",
+        f"{settings.gateway_rate_per_s:g}/s burst {settings.gateway_rate_burst} per key" if bucket else "off",
+    )
     limit = settings.gateway_max_body_bytes
     state: dict[str, Any] = {"producer": producer}
 
