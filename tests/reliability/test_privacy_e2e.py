@@ -47,22 +47,32 @@ def _norm(s: str) -> str:
     return _SEP.sub("", s).lower()
 
 
-def build_items() -> tuple[list[RawFeedback], list[tuple[str, str]]]:
-    """500 events cycling through the corpus; returns (events, personal-data needles (type, value))."""
+def build_items(cross_language: bool = False) -> tuple[list[RawFeedback], list[tuple[str, str]]]:
+    """500 events cycling through the corpus; returns (events, personal-data needles (type, value)).
+
+    Same-language mode combines each message only with personal data and text of its own language
+    (the English complaint sentence goes on English items only). Cross-language mode puts another
+    language's personal data in the subject and appends the English complaint to any message
+    (code-switching), so the detected language is not the one the phone number's format belongs to.
+    """
     corpus = [orjson.loads(line) for line in CORPUS.read_text().splitlines() if line.strip()]
+    by_lang: dict[str, list[dict[str, Any]]] = {}
+    for c in corpus:
+        by_lang.setdefault(c["lang"], []).append(c)
     base = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     events: list[RawFeedback] = []
     needles: set[tuple[str, str]] = set()
     for i in range(ITEMS):
         item = corpus[i % len(corpus)]
-        other = corpus[(i * 7 + 3) % len(corpus)]
+        pool = corpus if cross_language else by_lang[item["lang"]]
+        other = pool[(i * 7 + 3) % len(pool)]
         text = item["text"]
         subject = None
         pii = list(item["pii"])
         if i % 4 == 1:  # a second language's personal data in the subject line
             subject = f"Re: {other['pii'][0]['value']} ({other['id']})"
             pii.append(other["pii"][0])
-        if (i % 9 == 0 and item["lang"] == "en") or i % 25 == 0:
+        if (i % 9 == 0 and item["lang"] == "en") or (cross_language and i % 25 == 0):
             text = text + ANGRY  # very negative: one contact is enough for a customer alert
         if i % 50 == 0:  # two corpus messages combined in one
             text = text + " " + other["text"]
@@ -108,8 +118,11 @@ def _strings(obj: Any) -> list[str]:
     return []
 
 
-def test_no_personal_data_reaches_clickhouse_or_alerts(broker: TansuBroker, server_db: str, tmp_path: Path) -> None:
-    events, needles = build_items()
+@pytest.mark.parametrize("cross_language", [False, True], ids=["same-language", "cross-language"])
+def test_no_personal_data_reaches_clickhouse_or_alerts(
+    broker: TansuBroker, server_db: str, tmp_path: Path, cross_language: bool
+) -> None:
+    events, needles = build_items(cross_language)
     assert len(events) == ITEMS and {e.subject is not None for e in events} == {True, False}
     suffix = uuid.uuid4().hex[:6]
     env = pipeline_env(broker.bootstrap, server_db, tmp_path / "data", suffix)
@@ -148,7 +161,8 @@ def test_no_personal_data_reaches_clickhouse_or_alerts(broker: TansuBroker, serv
     redacted = int(backend.query("SELECT sum(pii_redacted) FROM feedback_events")[0][0])
     leaked = leaks(cells + alert_cells, needles)
     checked_forms = sum(len(forms(k, v)) for k, v in needles)
-    print(f"\nprivacy: items {ITEMS}, personal-data values {len(needles)} ({checked_forms} forms), "
+    mode = "cross" if cross_language else "same"
+    print(f"\nprivacy ({mode}-language): items {ITEMS}, personal-data values {len(needles)} ({checked_forms} forms), "
           f"ClickHouse string cells {len(cells)} in {len(tables)} tables, alert strings {len(alert_cells)} "
           f"({len(customer_alerts)} customer, {len(spike_alerts)} spike alerts), spans redacted {redacted}, "
           f"dead letters {len(dead)}")
