@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -109,12 +110,16 @@ def services() -> Iterator[tuple[str, str]]:
 
 
 def run(args: argparse.Namespace, bootstrap: str | None = None, clickhouse_url: str | None = None,
-        out: object = sys.stdout) -> Summary:
+        out: TextIO | None = None) -> Summary:
     """Run the soak; ``bootstrap``/``clickhouse_url`` reuse running services, else private ones start."""
     if bootstrap is None or clickhouse_url is None:
         with services() as (b, c):
             return run(args, b, c, out)
-    write = lambda line: print(line, file=out, flush=True)  # noqa: E731
+    stream = out or sys.stdout
+
+    def write(line: str) -> None:
+        print(line, file=stream, flush=True)
+
     suffix = uuid.uuid4().hex[:6]
     with tempfile.TemporaryDirectory(prefix="ripple-soak-") as tmp:
         env = pipeline_env(bootstrap, clickhouse_url, Path(tmp) / "data", suffix)
