@@ -15,9 +15,30 @@
   without producing; anything the cache misses (restart, several gateway replicas, a retry racing its
   original) is removed downstream, where the sink's tables are keyed by event_id.
 
-``followup.completed`` / ``followup.acknowledged`` (issue 5) are not accepted yet: the contract belongs
-to the customers stage. The hook is :data:`EXTRA_ROUTES`: that stage appends an ``APIRouter`` and it is
-mounted by :func:`create_app` with the same auth and size limits.
+* Follow-ups (issue 5): ``POST /v1/followups`` takes one ``followup.acknowledged`` /
+  ``followup.completed`` event. Validation is ``streams.customers.followups.validate_followup`` (the
+  customers stage owns the rules; its ``Rejection`` becomes the HTTP status with the field named) and
+  the event is produced by ``send_followup`` (keyed by customer id) to ``feedback.followups.v1`` with
+  acks=all; same auth, size limit, signature and rate limit as the ingest endpoints, idempotent by
+  ``event_id``. Other stages may still append routers to :data:`EXTRA_ROUTES`.
+
+Security options (both off by default; ``producers/security.py`` has the pure logic):
+
+* **Request signatures** (``RIPPLE_GATEWAY_SIGNING_SECRET``): every ``/v1/*`` request must also carry
+  ``X-Ripple-Timestamp: <unix seconds>`` and ``X-Ripple-Signature: sha256=<hex HMAC-SHA256(secret,
+  "<timestamp>.<raw body>")>``. Missing or wrong -> 401 (``unsigned`` / ``bad_signature``, compared with
+  ``hmac.compare_digest``); a timestamp more than ``RIPPLE_GATEWAY_SIGNATURE_WINDOW_S`` (300) from the
+  gateway clock -> 401 ``stale``; the same signature again within the window -> 409 ``replayed`` (a
+  bounded cache, ``RIPPLE_GATEWAY_SIGNATURE_CACHE``). A client retry must be signed again with a fresh
+  timestamp; its event id stays the same, so the retry is still deduplicated. The signature is checked
+  after the API key and before the body is parsed. Each replica has its own replay cache: behind
+  several replicas, a replay to another replica is caught only by the downstream event_id dedup.
+* **Rate limit per API key** (``RIPPLE_GATEWAY_RATE_PER_S`` > 0, ``RIPPLE_GATEWAY_RATE_BURST``): a token
+  bucket per key (keyed by the key's hash; one token per request, a batch included) answers 429 with
+  ``Retry-After`` when empty. Buckets exist only for authenticated keys, so memory is bounded.
+
+Secrets (API keys, signing secret, customer-id secret, ClickHouse password) are never logged or echoed:
+errors name the header at fault, not its value; settings hold them as ``SecretStr``.
 """
 
 from __future__ import annotations
@@ -45,8 +66,10 @@ from producers.adapters import email as email_adapter
 from producers.adapters.base import AdapterContext, AdapterError, problems_of
 from producers.adapters.records import ChatTranscript, PhoneSurvey, Review
 from producers.kafka import FastProducer, ProduceFailed
+from producers.security import SignatureVerifier, TokenBucket
 from producers.settings import DEV_SECRET, ProducerSettings
-from ripple.contracts import Channel, RawFeedback
+from ripple.contracts import Channel, FollowupEvent, RawFeedback
+from streams.customers.followups import Rejection, send_followup, validate_followup
 
 log = logging.getLogger("ripple.gateway")
 
@@ -63,15 +86,24 @@ ASGIApp = Callable[
 class GatewayError(Exception):
     """A client error answered as JSON: ``{"error": code, "detail": [{"field":..., "problem":...}]}``."""
 
-    def __init__(self, status: int, code: str, problems: list[tuple[str, str]] | str) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        problems: list[tuple[str, str]] | str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.problems = [("body", problems)] if isinstance(problems, str) else problems
+        self.headers = headers
 
     def response(self) -> JSONResponse:
         detail = [{"field": f, "problem": p} for f, p in self.problems]
-        return JSONResponse({"error": self.code, "detail": detail}, status_code=self.status)
+        return JSONResponse(
+            {"error": self.code, "detail": detail}, status_code=self.status, headers=self.headers
+        )
 
 
 class BodyLimit:
@@ -234,6 +266,27 @@ def create_app(
         assume_utc=False,
     )
     recent = RecentIds(settings.gateway_dedup_cache)
+    signing = settings.gateway_signing_secret
+    verifier = (
+        SignatureVerifier(
+            signing.get_secret_value().encode(),
+            settings.gateway_signature_window_s,
+            settings.gateway_signature_cache,
+        )
+        if signing is not None and signing.get_secret_value()
+        else None
+    )
+    bucket = (
+        TokenBucket(settings.gateway_rate_per_s, settings.gateway_rate_burst)
+        if settings.gateway_rate_per_s > 0
+        else None
+    )
+    # Operators should see which protections are on; never the values that configure them.
+    log.info(
+        "request signatures %s; rate limit %s",
+        f"required (window {settings.gateway_signature_window_s} s)" if verifier else "off",
+        f"{settings.gateway_rate_per_s:g}/s burst {settings.gateway_rate_burst} per key" if bucket else "off",
+    )
     limit = settings.gateway_max_body_bytes
     state: dict[str, Any] = {"producer": producer}
 
@@ -262,8 +315,21 @@ def create_app(
     app.add_middleware(Observe)
     app.add_middleware(BodyLimit, limit=limit)
 
+    def rate_limit(who: str) -> None:
+        if bucket is None:
+            return
+        wait = bucket.take(who)
+        if wait > 0:
+            raise GatewayError(
+                429,
+                "rate_limited",
+                [("X-API-Key", f"rate limit of {settings.gateway_rate_per_s:g} requests/s exceeded")],
+                headers={"Retry-After": TokenBucket.retry_after(wait)},
+            )
+
     def authenticate(request: Request) -> None:
         if not require_auth:
+            rate_limit("anonymous")
             return
         key = request.headers.get("x-api-key")
         auth = request.headers.get("authorization", "")
@@ -277,6 +343,7 @@ def create_app(
             ok |= hmac.compare_digest(digest, h)
         if not ok:
             raise GatewayError(401, "unauthorized", [("X-API-Key", "invalid API key")])
+        rate_limit(digest)  # the key's hash, never the key
 
     async def read_body(request: Request, media: tuple[str, ...]) -> bytes:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -294,6 +361,12 @@ def create_app(
                 raise GatewayError(413, "body_too_large", f"body exceeds the {limit}-byte limit")
             chunks.append(chunk)
         body = b"".join(chunks)
+        if verifier is not None:
+            problem = verifier.check(
+                request.headers.get("x-ripple-timestamp"), request.headers.get("x-ripple-signature"), body
+            )
+            if problem is not None:
+                raise GatewayError(problem.status, problem.reason, [(problem.field, problem.detail)])
         if not body.strip():
             raise GatewayError(400, "empty_body", "request body is empty")
         try:
@@ -442,15 +515,44 @@ def create_app(
             raise GatewayError(422, "validation_failed", problems)
         return (await produce(events))[1]
 
+    @guarded.post(
+        "/v1/followups",
+        status_code=202,
+        response_model=Accepted,
+        tags=["follow-ups"],
+        openapi_extra=_schema_extra(FollowupEvent),
+    )
+    async def followup(request: Request) -> Response:
+        """``followup.acknowledged`` / ``followup.completed`` -> ``feedback.followups.v1`` keyed by customer."""
+        checked = validate_followup(await read_body(request, json_media))
+        if isinstance(checked, Rejection):
+            raise GatewayError(checked.status, checked.reason, [_rejection_field(checked)])
+        cache_id = "followup:" + checked.event_id
+        if cache_id in recent:
+            return JSONResponse(
+                Accepted(accepted=0, duplicates=1, event_ids=[checked.event_id]).model_dump(), status_code=200
+            )
+        try:
+            await send_followup(_TopicSender(state["producer"], settings.gateway_produce_timeout_s), checked)
+        except ProduceFailed as exc:
+            log.warning("follow-up produce failed: %s", exc)
+            raise GatewayError(
+                503, "broker_unavailable", [("broker", str(exc)[:500])], headers={"Retry-After": "5"}
+            ) from None
+        recent.add([cache_id])
+        body = Accepted(accepted=1, duplicates=0, event_ids=[checked.event_id])
+        return JSONResponse(body.model_dump(), status_code=202)
+
+    for router in EXTRA_ROUTES:  # before the catch-all below, or it would shadow them
+        guarded.include_router(router)
+
     @guarded.post("/v1/{channel}", status_code=404, include_in_schema=False)
     async def unknown_channel(channel: str) -> Response:
-        known = "chat, email, reviews, phone-surveys, batch"
+        known = "chat, email, reviews, phone-surveys, batch, followups"
         raise GatewayError(
             404, "unknown_channel", [("channel", f"unknown channel {channel!r}; known: {known}")]
         )
 
-    for router in EXTRA_ROUTES:
-        guarded.include_router(router)
     app.include_router(guarded)
 
     @app.get("/healthz", tags=["ops"])
@@ -477,6 +579,27 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+class _TopicSender:
+    """``send_followup`` speaks kafka-python's ``send(topic, key=, value=)``; this answers with an awaitable
+    that resolves when the gateway's librdkafka producer has the broker's ack (acks=all)."""
+
+    def __init__(self, producer: FastProducer, timeout: float) -> None:
+        self.producer = producer
+        self.timeout = timeout
+
+    def send(self, topic: str, *, key: bytes, value: bytes) -> Awaitable[None]:
+        return self.producer.produce_bytes_acked_async(topic, key, value, self.timeout)
+
+
+def _rejection_field(rej: Rejection) -> tuple[str, str]:
+    """``validate_followup`` writes ``"<field.path>: <message> (n error(s))"`` for 422s; name that field."""
+    if rej.status == 422:
+        where, sep, rest = rej.detail.partition(": ")
+        if sep and " " not in where and where != "(root)":
+            return where, rest
+    return "body", rej.detail
 
 
 def _any_broker_reachable(settings: ProducerSettings, timeout: float = 1.0) -> bool:

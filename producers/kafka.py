@@ -218,6 +218,38 @@ class FastProducer:
         if failed:
             raise ProduceFailed(f"{len(failed)} of {len(events)} events failed: {failed[0]}")
 
+    async def produce_bytes_acked_async(self, topic: str, key: bytes, value: bytes, timeout: float) -> None:
+        """One already-serialised record to ``topic`` (e.g. a follow-up event), acks=all, awaited.
+
+        The same idempotent librdkafka producer and partitioner as ``send``, so the gateway needs no second
+        connection for topics other than ``feedback.raw.v1``.
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+
+        def settle(err: Any) -> None:
+            if not fut.done():
+                if err is None:
+                    fut.set_result(None)
+                else:
+                    fut.set_exception(ProduceFailed(str(err)))
+
+        def report(err: Any, msg: Any) -> None:
+            loop.call_soon_threadsafe(settle, err)
+
+        while True:
+            try:
+                self._producer.produce(topic, key=key, value=value, on_delivery=report)
+                break
+            except BufferError:
+                await asyncio.sleep(0.002)
+        try:
+            await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            raise ProduceFailed(f"not acknowledged within {timeout:g} s") from None
+
     def flush(self, timeout: float = 30.0) -> int:
         """Wait for queued events; returns how many are still undelivered."""
         return int(self._producer.flush(timeout))

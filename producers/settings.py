@@ -45,6 +45,23 @@ class ProducerSettings(Settings):
         description="Recently acknowledged event ids remembered to answer retries "
         "without producing again (Kafka-side duplicates are removed downstream by event_id).",
     )
+    gateway_signing_secret: SecretStr | None = Field(
+        default=None,
+        description="When set, every ingest request must carry X-Ripple-Timestamp and "
+        "X-Ripple-Signature: sha256=HMAC-SHA256(secret, f'{timestamp}.{raw body}') (see producers/gateway.py).",
+    )
+    gateway_signature_window_s: int = Field(
+        default=300, ge=1, description="Signed requests older/newer than this many seconds are refused (stale)."
+    )
+    gateway_signature_cache: int = Field(
+        default=100_000, ge=1, description="Signatures remembered (within the window) to refuse replays."
+    )
+    gateway_rate_per_s: float = Field(
+        default=0.0, ge=0, description="Requests per second per API key (token bucket); 0 = no limit."
+    )
+    gateway_rate_burst: int = Field(
+        default=50, ge=1, description="Bucket size: requests an API key may send at once before 429."
+    )
     import_linger_ms: int = Field(default=50, ge=0, description="Producer linger for file import batches.")
 
     def api_key_hashes(self) -> frozenset[str]:

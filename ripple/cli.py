@@ -129,11 +129,12 @@ def demo(
     rate: Annotated[float, typer.Option(help="Simulated events per second.")] = 50.0,
     seconds: Annotated[float, typer.Option(help="Stop by itself after this many seconds (0 = until Ctrl-C).")] = 0,
     clickhouse: Annotated[str | None, typer.Option(help="ClickHouse URL (default: embedded chDB).")] = None,
+    preview_port: Annotated[int, typer.Option(help="Live dashboard preview port (0 = any free port).")] = 8050,
 ) -> None:
     """Start broker, worker, sink and simulator together; show rows arriving; Ctrl-C stops everything."""
     from ripple.demo import run_demo
 
-    sys.exit(run_demo(get_settings(), rate=rate, seconds=seconds, clickhouse=clickhouse))
+    sys.exit(run_demo(get_settings(), rate=rate, seconds=seconds, clickhouse=clickhouse, preview_port=preview_port))
 
 
 @contracts_cli.command("export")
@@ -189,6 +190,9 @@ cli.command("stats")(stats_cmd)
 cli.command("erase")(erase_cmd)
 schema_cli.command("retention")(retention_cmd)
 # --- commands: dashboards (issue 8) ---
+from dashboards.cli import dashboard_cmd  # noqa: E402 - registration block; the command imports lazily
+
+cli.command("dashboard")(dashboard_cmd)
 # --- commands: bench (issue 9) ---
 
 

@@ -28,7 +28,8 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
                             stdin=subprocess.DEVNULL, start_new_session=True)
 
 
-def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | None) -> int:
+def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | None,
+             preview_port: int = 8050) -> int:
     from sinks.clickhouse import connect
     from sinks.clickhouse.schema import migrate
     from sinks.writer import FeedbackSink
@@ -45,6 +46,7 @@ def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | 
     broker = TansuBroker(log_path=data / "tansu.log")
     sink: Any = None
     sink_thread: threading.Thread | None = None
+    preview: Any = None
     try:
         print(f"ripple demo: data and logs in {data}", flush=True)
         broker.start()
@@ -61,6 +63,10 @@ def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | 
         sink = FeedbackSink(sink_settings, backend)
         sink_thread = threading.Thread(target=sink.run, name="sink", daemon=True)
         sink_thread.start()
+        from dashboards.preview.server import serve_preview
+
+        preview = serve_preview(backend, "127.0.0.1", preview_port)  # shares the sink's chDB handle
+        print(f"  dashboard   live preview on {preview.url}", flush=True)
         children.append(_spawn(["produce", "--count", "0", "--rate", str(rate)], env, data / "producer.log"))
         print(f"  simulator   {rate:g} events/s, log {data / 'producer.log'}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
@@ -83,6 +89,8 @@ def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | 
         return 0
     finally:
         print("stopping...", flush=True)
+        if preview is not None:
+            preview.close()
         for child in reversed(children):
             stop_process(child, deadline=10)
         if sink is not None and sink_thread is not None:

@@ -95,7 +95,9 @@ class TansuBroker:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_process(self.proc, deadline=5)
+            # Memory storage: nothing to flush. Tansu lingers ~5 s on SIGTERM once a client has produced,
+            # which was most of every broker test's teardown, so it gets a short grace before SIGKILL.
+            stop_process(self.proc, deadline=0.5)
             self.proc = None
 
     def __enter__(self) -> TansuBroker:

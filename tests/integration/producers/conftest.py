@@ -30,21 +30,21 @@ class Gateway:
 
 
 def producer_settings(broker: TansuBroker, tmp_path: Path, **extra: object) -> ProducerSettings:
-    return ProducerSettings(
-        brokers=broker.bootstrap,
-        partitions=2,
-        data_dir=tmp_path / "data",
-        gateway_api_key_hashes=hash_api_key(API_KEY) + "," + hash_api_key("second-key"),
-        customer_id_secret="test-secret",
-        gateway_produce_timeout_s=5,
-        **extra,  # type: ignore[arg-type]
-    )
+    values: dict[str, object] = {
+        "brokers": broker.bootstrap,
+        "partitions": 2,
+        "data_dir": tmp_path / "data",
+        "gateway_api_key_hashes": hash_api_key(API_KEY) + "," + hash_api_key("second-key"),
+        "customer_id_secret": "test-secret",
+        "gateway_produce_timeout_s": 5,
+    }
+    return ProducerSettings(**{**values, **extra})  # type: ignore[arg-type]
 
 
-def serve(settings: ProducerSettings) -> Iterator[Gateway]:
+def serve(settings: ProducerSettings, log_level: str = "warning") -> Iterator[Gateway]:
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings), host="127.0.0.1", port=port, log_level=log_level, lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
