@@ -167,3 +167,74 @@ def group_lag(bootstrap: str, group: str, topic: str) -> int:
 
 def await_drained(check: Any, timeout: float, what: str) -> None:
     wait_until(check, timeout, what, interval=0.5)
+
+
+def pipeline_env(bootstrap: str, clickhouse_url: str, data_dir: Path, suffix: str) -> dict[str, str]:
+    """Environment for ``ripple worker`` / ``ripple sink`` processes on a private broker and database.
+
+    Returns the env; the worker group is ``rw-<suffix>`` and the sink group ``rs-<suffix>``.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RIPPLE_")}
+    env.update({"RIPPLE_BROKERS": bootstrap, "RIPPLE_CLICKHOUSE_URL": clickhouse_url,
+                "RIPPLE_WORKER_ID": f"rw-{suffix}", "RIPPLE_SINK_GROUP": f"rs-{suffix}",
+                "RIPPLE_PARTITIONS": "2", "RIPPLE_DATA_DIR": str(data_dir), "RIPPLE_LOG_LEVEL": "warn",
+                "PYTHONPATH": str(ROOT)})
+    return env
+
+
+def string_cells(backend: Any) -> list[tuple[str, str, str]]:
+    """Every String / Nullable(String) / FixedString / Array(String) cell of every table of the database.
+
+    Returns (table, column, value) triples. Table and column names come from system.columns of the
+    current database (backquoted, never user input); the database itself is a bound parameter.
+    """
+    cols = backend.query(
+        "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() "
+        "AND (type LIKE %(s)s OR type LIKE %(n)s OR type LIKE %(f)s OR type LIKE %(a)s)",
+        {"s": "String", "n": "Nullable(String)", "f": "FixedString(%", "a": "Array(%String)"},
+    )
+    engines = dict(backend.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase()"))
+    out: list[tuple[str, str, str]] = []
+    for table, column, _typ in cols:
+        if engines.get(table, "").endswith("View") and not engines.get(table, "").startswith("Materialized"):
+            continue
+        assert "`" not in table and "`" not in column
+        for (value,) in backend.query(f"SELECT `{column}` FROM `{table}`"):
+            if value is None:
+                continue
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for v in values:
+                out.append((table, column, v.decode(errors="replace") if isinstance(v, bytes) else str(v)))
+    return out
+
+
+def consume_to_end(bootstrap: str, topic: str, timeout: float = 60) -> list[Any]:
+    """Every record on ``topic`` up to its end offsets at call time (no consumer group)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        out: list[Any] = []
+
+        def done() -> bool:
+            for msgs in consumer.poll(timeout_ms=200).values():
+                out.extend(msgs)
+            return all(consumer.position(tp) >= ends[tp] for tp in tps)
+
+        wait_until(done, timeout, f"end of {topic}", interval=0)
+        return out
+    finally:
+        consumer.close()
+
+
+def stored_events(backend: Any) -> int:
+    """Distinct event ids in feedback_events; 0 until the sink's migrations have created the table."""
+    exists = backend.query("SELECT count() FROM system.tables WHERE database = currentDatabase() "
+                           "AND name = %(t)s", {"t": "feedback_events"})[0][0]
+    if not int(exists):
+        return 0
+    return int(backend.query("SELECT uniqExact(event_id) FROM feedback_events")[0][0])
