@@ -66,6 +66,9 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "it": ("IT",),
 }
 _DEFAULT_REGIONS = ("US", "GB")
+_SERVED_REGIONS = tuple(dict.fromkeys(r for lang in ("en", "el", "ru", "hy", "ta") for r in REGIONS[lang]))
+"""Every region of a served language: a message in one language often quotes a number in another's
+local format (an Armenian complaint with an English signature), which the privacy suite caught leaking."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,5 +204,6 @@ def redact(text: str, language: str = "en") -> Redaction:
         return Redaction(text, counts)
     text = _sub_iban(text, counts)
     text = _sub_card(text, counts)
-    text = _sub_phone(text, REGIONS.get(language, _DEFAULT_REGIONS), counts)
+    first = REGIONS.get(language, _DEFAULT_REGIONS)
+    text = _sub_phone(text, tuple(dict.fromkeys(first + _SERVED_REGIONS)), counts)
     return Redaction(text, counts)
