@@ -138,4 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     # web_enabled=False, and a second worker on the host would die on the port. Metrics are served
     # by prometheus-client instead.
     sys.argv = ["ripple-worker", "worker", "--without-web", "-l", settings.log_level, *(argv or [])]
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr="0.0.0.0")
     app.main()

@@ -99,3 +99,31 @@ def test_raw_complaint_becomes_a_customer_alert_in_the_scoring_pass(
     assert worker.alive(), worker.tail()
     assert {a.customer_id for a in alerts} == {"angry-1"}
     assert alerts[0].trigger_event_id == "fa-1" and alerts[0].kind.value == "opened"
+
+
+def test_worker_serves_prometheus_metrics(
+    broker: TansuBroker, settings: Settings, start_worker: Callable[..., Worker]
+) -> None:
+    """RIPPLE_METRICS_PORT: the worker exposes ripple_* metrics for Prometheus to scrape."""
+    import urllib.request
+
+    from ripple.dev.procs import free_port
+
+    port = free_port()
+    worker = start_worker(RIPPLE_METRICS_PORT=str(port))
+    producer = make_producer(settings)
+    try:
+        send_all(producer, list(Simulator(seed=3, mix={"en": 1.0}).events(20)))
+    finally:
+        producer.close()
+    consume_all(broker.bootstrap, topics.SCORED, 20, 90)
+
+    def scraped() -> bool:
+        assert worker.alive(), worker.tail()
+        try:
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+        except OSError:
+            return False
+        return 'ripple_stream_events_total{stage="score"} 20.0' in body
+
+    wait_until(scraped, 30, "the worker's /metrics to count 20 scored events")
