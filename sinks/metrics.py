@@ -11,6 +11,10 @@ BATCH_ROWS = Histogram(
     ["table"],
     buckets=(1, 10, 100, 1_000, 5_000, 10_000, 20_000, 50_000, 100_000),
 )
+E2E_LATENCY = Histogram(
+    "ripple_e2e_latency_seconds", "Feedback event time to its row in ClickHouse (live traffic, sampled)",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+)
 INSERT_SECONDS = Histogram(
     "ripple_sink_insert_seconds",
     "Insert latency",

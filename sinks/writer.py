@@ -27,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 from ripple import topics
@@ -35,7 +36,7 @@ from ripple.settings import Settings
 from sinks import metrics
 from sinks.batching import Batcher, PartitionBatch
 from sinks.clickhouse.backend import Backend, ClickHouseError
-from sinks.clickhouse.rows import MAPPINGS, Row, RowError, Source, TableMapping, dead_letter_row
+from sinks.clickhouse.rows import FEEDBACK_COLUMNS, MAPPINGS, Row, RowError, Source, TableMapping, dead_letter_row
 from sinks.clickhouse.schema import Capabilities
 
 log = logging.getLogger("ripple.sink")
@@ -44,6 +45,23 @@ log = logging.getLogger("ripple.sink")
 def backoff_delays(base: float = 0.2, cap: float = 10.0) -> Callable[[int], float]:
     """Full-jitter exponential backoff (AWS architecture blog): random in [0, min(cap, base*2^n)]."""
     return lambda attempt: random.uniform(0, min(cap, base * (2**attempt)))
+
+
+_EVENT_TIME = FEEDBACK_COLUMNS.index("event_time")
+_LIVE_S = 3600.0
+
+
+def _observe_e2e_latency(rows: list[Row], every: int = 10) -> None:
+    """Feedback given -> row in ClickHouse, for live traffic only (imports of old exports would swamp it).
+
+    Every ``every``-th row is observed: the histogram is for dashboards and alerts, and one observe per
+    row would cost the sink ~2% of its throughput.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for row in rows[::every]:
+        age = (now - row[_EVENT_TIME]).total_seconds()
+        if 0 <= age <= _LIVE_S:
+            metrics.E2E_LATENCY.observe(age)
 
 
 class _Listener:
@@ -273,6 +291,8 @@ class Sink:
         metrics.ROWS_WRITTEN.labels(mapping.table).inc(len(rows))
         metrics.BATCH_ROWS.labels(mapping.table).observe(len(rows))
         self.rows_written += len(rows)
+        if mapping.table == "feedback_events":
+            _observe_e2e_latency(rows)
 
     def _reject(
         self,
