@@ -67,8 +67,11 @@ def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | 
 
         preview = serve_preview(backend, "127.0.0.1", preview_port)  # shares the sink's chDB handle
         print(f"  dashboard   live preview on {preview.url}", flush=True)
-        children.append(_spawn(["produce", "--count", "0", "--rate", str(rate)], env, data / "producer.log"))
-        print(f"  simulator   {rate:g} events/s, log {data / 'producer.log'}", flush=True)
+        # Live multilingual traffic: event time follows the wall clock (--speed 1) so windows, spikes and
+        # SLA timers behave as in production, at ``rate`` events/s on average.
+        children.append(_spawn(["simulate", "--count", "0", "--speed", "1", "--start", "now",
+                                "--rate-per-hour", str(rate * 3600)], env, data / "producer.log"))
+        print(f"  simulator   {rate:g} events/s in en, el, ru, hy, ta (live clock), log {data / 'producer.log'}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         first_row: float | None = None
         last = -1
