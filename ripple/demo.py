@@ -71,7 +71,8 @@ def run_demo(settings: Settings, rate: float, seconds: float, clickhouse: str | 
         # SLA timers behave as in production, at ``rate`` events/s on average.
         children.append(_spawn(["simulate", "--count", "0", "--speed", "1", "--start", "now",
                                 "--rate-per-hour", str(rate * 3600)], env, data / "producer.log"))
-        print(f"  simulator   {rate:g} events/s in en, el, ru, hy, ta (live clock), log {data / 'producer.log'}", flush=True)
+        print(f"  simulator   {rate:g} events/s in en, el, ru, hy, ta (live clock), log {data / 'producer.log'}",
+              flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         first_row: float | None = None
         last = -1
