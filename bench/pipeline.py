@@ -116,32 +116,39 @@ def measure_child(name: str, args: list[str], env: dict[str, str], bootstrap: st
         stop_process(proc, deadline=10)
 
 
-def measure_with_sink(bootstrap: str, n: int, env: dict[str, str], logdir: Path, timeout: float) -> dict[str, float]:
-    """Ripple worker + sink into a real clickhouse-server: rows visible over time."""
+def measure_with_sink(n: int, partitions: int, env: dict[str, str], logdir: Path, timeout: float) -> dict[str, float]:
+    """Ripple worker + sink into a real clickhouse-server on a broker of its own (so no earlier variant's
+    output is on feedback.scored.v1): from the worker's first scored record to all N rows visible."""
+    from kafka import KafkaConsumer, TopicPartition
+
     from ripple.dev.clickhouse_server import ClickHouseServer
     from sinks.clickhouse import connect
 
-    with ClickHouseServer() as server:
-        env = {**env, "RIPPLE_CLICKHOUSE_URL": server.url, "RIPPLE_SINK_GROUP": f"sink-{uuid.uuid4().hex[:6]}",
-               "RIPPLE_WORKER_ID": f"w-{uuid.uuid4().hex[:6]}"}
-        worker = run_child(["-m", "ripple", "worker"], env, logdir / "e2e-worker.log")
+    with TansuBroker(log_path=logdir / "tansu-sink.log") as broker, ClickHouseServer() as server:
+        create_topics(broker.bootstrap, topics.ALL, partitions)
+        prefill(broker.bootstrap, n)
+        env = {**env, "RIPPLE_BROKERS": broker.bootstrap, "RIPPLE_CLICKHOUSE_URL": server.url,
+               "RIPPLE_SINK_GROUP": f"sink-{uuid.uuid4().hex[:6]}", "RIPPLE_WORKER_ID": f"w-{uuid.uuid4().hex[:6]}"}
         sink = run_child(["-m", "ripple", "sink"], env, logdir / "e2e-sink.log")
+        worker = run_child(["-m", "ripple", "worker"], env, logdir / "e2e-worker.log")
         backend = connect(server.url)
         try:
-            first: float | None = None
             deadline = time.monotonic() + timeout
             count = 0
             while count < n:
                 if time.monotonic() > deadline or worker.poll() is not None or sink.poll() is not None:
                     raise RuntimeError(f"ripple+sink: {count}/{n} rows; see logs in {logdir}")
                 try:
-                    count = int(backend.query("SELECT count() FROM feedback_events")[0][0])
+                    count = int(backend.query("SELECT uniqExact(event_id) FROM feedback_events")[0][0])
                 except Exception:
                     count = 0
-                if count and first is None:
-                    first = time.monotonic()
                 time.sleep(0.05)
-            span = time.monotonic() - (first or time.monotonic())
+            done_ms = time.time() * 1000
+            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
+            tps = [TopicPartition(topics.SCORED, p) for p in sorted(consumer.partitions_for_topic(topics.SCORED) or [])]
+            first = min(t.timestamp for t in consumer.offsets_for_times({tp: 0 for tp in tps}).values() if t)
+            consumer.close()
+            span = (done_ms - first) / 1000
             return {"events": count, "seconds": span, "events_per_s": n / max(span, 1e-3)}
         finally:
             stop_process(worker, deadline=10)
@@ -187,7 +194,7 @@ def main() -> None:
                 figures[name] = measure_child(name, ["-m", "ripple", "worker"], e, b, topics.SCORED, a.events,
                                               logdir, a.timeout)
             elif name == "ripple+sink":
-                figures[name] = measure_with_sink(b, a.events, e, logdir, a.timeout)
+                figures[name] = measure_with_sink(a.events, a.partitions, e, logdir, a.timeout)
             print(f"  {name}: {figures[name]['events_per_s']:,.0f} events/s", flush=True)
     results["figures"] = figures
     limit = figures.get("limit", {}).get("events_per_s")
