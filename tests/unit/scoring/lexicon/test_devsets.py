@@ -15,23 +15,11 @@ from typing import Any
 import pytest
 
 from streams.scoring.lexicon import score_text
+from streams.scoring.taxonomy import ASPECT_ORDER, CUE_ORDER
 
 DEV = Path(__file__).resolve().parents[3] / "data" / "dev"
-ASPECTS = {
-    "delivery",
-    "price",
-    "quality",
-    "staff",
-    "waiting",
-    "broken_promise",
-    "mislabelled",
-    "warranty",
-    "tracking",
-    "website",
-    "billing",
-    "food",
-}
-CUES = {"abuse", "churn_threat", "public_threat", "broken_promise", "insignificance"}
+ASPECTS = set(ASPECT_ORDER)  # the taxonomy the scorer emits is the one labels must use
+CUES = set(CUE_ORDER)
 CHANNELS = {"chat", "email", "review", "phone_survey"}
 LABELS = ("negative", "neutral", "positive")
 LANGS = ("el", "ru", "hy", "ta")
