@@ -33,6 +33,7 @@ RATE = float(os.environ.get("RIPPLE_RELIABILITY_RATE", "1200"))
 OUTAGE_S = 30.0
 
 
+@pytest.mark.timeout(1200)  # 100,000 events plus ~2 minutes of injected faults and the drain afterwards
 def test_faults_lose_nothing_and_duplicate_nothing(
     broker: TansuBroker, clickhouse_server: ClickHouseServer, server_db: str, tmp_path: Path
 ) -> None:
