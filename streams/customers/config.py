@@ -25,7 +25,7 @@ from pydantic_settings import (
 
 CONFIG_ENV = "RIPPLE_CUSTOMERS_CONFIG"
 
-RULES = ("very_negative", "nps_detractor", "repeat_negative", "threat", "broken_promise")
+RULES = ("very_negative", "complaint", "nps_detractor", "repeat_negative", "threat", "broken_promise")
 """Names of the dissatisfaction rules; they appear as ``AlertReason.rule`` on the alert topic."""
 
 
@@ -61,6 +61,15 @@ class CustomerRules(BaseSettings):
     negative_threshold: float = Field(default=-0.15, le=0, description="<= this: a negative contact.")
     very_negative_threshold: float = Field(default=-0.45, le=0, description="<= this: one contact is enough.")
     positive_threshold: float = Field(default=0.3, ge=0, description=">= this after an alert: recovered.")
+    # "Let him say it to you, not to his friends": a complaint made to us directly is an unresolved
+    # complaint until someone answers it, however politely it is worded, so one is enough there.
+    complaint_channels: tuple[str, ...] = Field(
+        default=("chat", "email"),
+        description="Channels where one negative contact (<= negative_threshold) is a complaint to answer.",
+    )
+    complaint_needs_aspect: bool = Field(
+        default=True, description="...only when it names what went wrong (a taxonomy aspect or cue)."
+    )
     nps_detractor_max: int = Field(default=6, ge=0, le=10, description="NPS <= this is a detractor.")
     nps_text_threshold: float = Field(default=-0.05, le=0, description="...when the text sentiment is <= this.")
     repeat_negative_count: int = Field(default=2, ge=2, description="Negative contacts within the window...")

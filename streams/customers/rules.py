@@ -46,6 +46,7 @@ SEVERITY_ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICA
 SEVERITY_WEIGHT = {Severity.LOW: 1.0, Severity.MEDIUM: 2.0, Severity.HIGH: 3.0, Severity.CRITICAL: 4.0}
 RULE_SEVERITY = {
     "very_negative": Severity.HIGH,
+    "complaint": Severity.MEDIUM,
     "nps_detractor": Severity.MEDIUM,
     "repeat_negative": Severity.MEDIUM,
     "threat": Severity.HIGH,
@@ -70,6 +71,10 @@ ACTIONS = (
     (
         "very_negative",
         "Acknowledge today, investigate quickly, resolve, and tell the customer yourself before the deadline.",
+    ),
+    (
+        "complaint",
+        "Answer the complaint today: acknowledge, fix what it names, and tell the customer yourself.",
     ),
     (
         "repeat_negative",
@@ -195,6 +200,23 @@ def _reasons(
                 channels=ch,
                 drivers=drivers,
                 detail=f"satisfaction {score:.2f}",
+                snippet=snippet,
+            )
+        )
+    if (
+        "complaint" in on
+        and flags & NEGATIVE
+        and not flags & VERY_NEGATIVE  # very_negative already covers it, with a higher severity
+        and ev.channel.value in rules.complaint_channels
+        and (not rules.complaint_needs_aspect or ev.aspects or set(ev.cues) - set(rules.abuse_cues))
+    ):
+        out.append(
+            AlertReason(
+                rule="complaint",
+                event_ids=me,
+                channels=ch,
+                drivers=drivers,
+                detail=f"complaint ({', '.join(ev.aspects[:4]) or ', '.join(ev.cues[:4])}), satisfaction {score:.2f}",
                 snippet=snippet,
             )
         )

@@ -40,8 +40,48 @@ def test_one_very_negative_contact_opens_an_alert_with_evidence() -> None:
 
 
 def test_a_mildly_negative_contact_alone_is_not_an_alert() -> None:
+    # No aspect or cue: nothing says what went wrong, so there is no complaint to answer yet.
     _, alerts = feed([scored("c1", "e1", T0, -0.3)])
     assert alerts == []
+
+
+def test_one_complaint_said_to_us_in_chat_or_email_is_enough() -> None:
+    # "Let him say it to you, not to his friends": a mildly worded complaint that names what went wrong,
+    # made to us directly, is an unresolved complaint and gets a follow-up.
+    for channel in (Channel.CHAT, Channel.EMAIL):
+        _, [a] = feed([scored("c1", "e1", T0, -0.3, channel=channel, aspects=("delivery",))])
+        assert a.kind is AlertKind.OPENED and [r.rule for r in a.reasons] == ["complaint"]
+        assert a.severity is Severity.MEDIUM and "delivery" in a.reasons[0].detail
+
+
+@pytest.mark.parametrize(
+    ("channel", "sentiment", "aspects", "fires"),
+    [
+        (Channel.REVIEW, -0.3, ("delivery",), False),  # rated channels speak through their ratings
+        (Channel.PHONE_SURVEY, -0.3, ("delivery",), False),
+        (Channel.CHAT, -0.1, ("delivery",), False),  # above negative_threshold: not a complaint
+        (Channel.CHAT, 0.4, ("delivery",), False),
+    ],
+)
+def test_complaint_rule_needs_a_direct_channel_and_negative_text(
+    channel: Channel, sentiment: float, aspects: tuple[str, ...], fires: bool
+) -> None:
+    _, alerts = feed([scored("c1", "e1", T0, sentiment, channel=channel, aspects=aspects)])
+    assert bool(alerts) is fires
+
+
+def test_complaint_rule_is_configurable() -> None:
+    ev = scored("c1", "e1", T0, -0.3, channel=Channel.REVIEW)
+    assert feed([ev])[1] == []
+    wide = CustomerRules(complaint_channels=("review",), complaint_needs_aspect=False)
+    assert [r.rule for a in feed([ev], wide)[1] for r in a.reasons] == ["complaint"]
+    off = CustomerRules(enabled_rules=("very_negative",))
+    assert feed([scored("c1", "e1", T0, -0.3, aspects=("delivery",))], off)[1] == []
+
+
+def test_a_very_negative_complaint_reports_very_negative_only() -> None:
+    _, [a] = feed([scored("c1", "e1", T0, -0.8, aspects=("delivery",))])
+    assert [r.rule for r in a.reasons] == ["very_negative"]
 
 
 def test_two_negative_contacts_within_seven_days_across_channels() -> None:
