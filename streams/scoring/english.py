@@ -143,6 +143,12 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
         1.8,
     ),
     ("spot_on", r"spot on", 1.8),
+    # "Sorted without fuss": the absence of a problem, praised (VADER sees only "without" + a bad word).
+    (
+        "no_fuss",
+        r"without (?:any |a |much )?(?:fuss|hassle|problems?|issues?|trouble|hiccups?|delays?|complications?)",
+        1.5,
+    ),
     ("sorted", r"(?:sorted (?:it |this |everything )?(?:out|quickly|straight away|in minutes))", 1.5),
 )
 # The words a phrase can start with. One alternation regex over all phrases cost ~170 us a text (the
@@ -176,6 +182,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "on_time": "arrived came delivered here",
         "fast_delivery": "fast quick speedy prompt rapid",
         "spot_on": "spot",
+        "no_fuss": "without",
         "sorted": "sorted",
     }.items()
 }
@@ -230,11 +237,28 @@ _INQUIRY = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+
+
+def _fence_sentences(text: str) -> str:
+    """Keep VADER's negation and idiom look-back (three words) inside one sentence.
+
+    VADER reads a text as one run of words, so in "Sorted without fuss. Very happy." the "without"
+    negates "happy" across the full stop. Three filler words after each sentence end stop that; the
+    compound depends only on the words' valences, so fillers change nothing else. The filler takes the
+    text's case so an all-capitals text does not suddenly look partly capitalised (VADER's emphasis).
+    """
+    if not _SENTENCE_END.search(text):
+        return text
+    fill = " CSFENCE CSFENCE CSFENCE " if text.isupper() else " csfence csfence csfence "
+    return _SENTENCE_END.sub(fill, text)
+
+
 def score_english(text: str) -> TextScore:
     """VADER compound with the extension, plus the lexicon words/phrases that drove it."""
     a = analyzer()
     rewritten, phrases = _rewrite(text)
-    compound = float(a.polarity_scores(rewritten)["compound"])
+    compound = float(a.polarity_scores(_fence_sentences(rewritten))["compound"])
     if abs(compound) < 0.5 and "?" in text and _INQUIRY.match(text):
         # A plain question ("Does the warranty cover water damage?") asks, it does not complain or praise:
         # the words it mentions carry valence the customer does not express.
