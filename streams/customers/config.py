@@ -25,7 +25,15 @@ from pydantic_settings import (
 
 CONFIG_ENV = "RIPPLE_CUSTOMERS_CONFIG"
 
-RULES = ("very_negative", "complaint", "nps_detractor", "repeat_negative", "threat", "broken_promise")
+RULES = (
+    "very_negative",
+    "complaint",
+    "nps_detractor",
+    "low_rating",
+    "repeat_negative",
+    "threat",
+    "broken_promise",
+)
 """Names of the dissatisfaction rules; they appear as ``AlertReason.rule`` on the alert topic."""
 
 
@@ -72,6 +80,9 @@ class CustomerRules(BaseSettings):
     )
     nps_detractor_max: int = Field(default=6, ge=0, le=10, description="NPS <= this is a detractor.")
     nps_text_threshold: float = Field(default=-0.05, le=0, description="...when the text sentiment is <= this.")
+    # Stars and CSAT have their own detractors: 1-2 of 5 is a negative rating in every convention.
+    low_stars_max: int = Field(default=2, ge=1, le=5, description="Stars <= this with negative text: low_rating.")
+    low_csat_max: int = Field(default=2, ge=1, le=5, description="CSAT <= this with negative text: low_rating.")
     repeat_negative_count: int = Field(default=2, ge=2, description="Negative contacts within the window...")
     repeat_window_days: float = Field(default=7.0, gt=0)
     threat_cues: tuple[str, ...] = ("churn_threat", "public_threat")

@@ -156,6 +156,8 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
         1.8,
     ),
     ("spot_on", r"spot on", 1.8),
+    # "No waiting at all": the absence of a wait, praised (VADER reads "no" as -1.2).
+    ("no_wait", r"no (?:waiting|wait|queues?|delays?)(?: at all| whatsoever)", 1.2),
     # "Sorted without fuss": the absence of a problem, praised (VADER sees only "without" + a bad word).
     (
         "no_fuss",
@@ -199,6 +201,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "fast_delivery": "fast quick speedy prompt rapid",
         "spot_on": "spot",
         "no_fuss": "without",
+        "no_wait": "no",
         "sorted": "sorted",
     }.items()
 }

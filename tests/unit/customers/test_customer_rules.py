@@ -112,6 +112,30 @@ def test_nps_detractor_needs_negative_text(nps: int, sentiment: float | None, fi
 
 
 @pytest.mark.parametrize(
+    ("fields", "sentiment", "fires"),
+    [
+        ({"stars": 2, "public": True}, -0.2, True),  # a 2-star review that complains
+        ({"stars": 1, "public": True}, -0.06, True),
+        ({"stars": 3, "public": True}, -0.4, False),  # a middling rating: a passive with a gripe
+        ({"stars": 2, "public": True}, 0.3, False),  # the text does not complain
+        ({"csat": 2}, -0.1, True),
+        ({"csat": 3}, -0.3, False),
+    ],
+)
+def test_low_rating_needs_negative_text(fields: dict[str, object], sentiment: float, fires: bool) -> None:
+    # satisfaction pinned above every other rule's threshold: only low_rating can fire here.
+    ev = scored("c1", "e1", T0, sentiment, channel=Channel.REVIEW, satisfaction=0.0, **fields)
+    _, alerts = feed([ev])
+    assert [r.rule for a in alerts for r in a.reasons] == (["low_rating"] if fires else [])
+
+
+def test_low_rating_thresholds_are_configurable() -> None:
+    ev = scored("c1", "e1", T0, -0.2, channel=Channel.REVIEW, satisfaction=0.0, stars=3)
+    assert feed([ev])[1] == []
+    assert [r.rule for a in feed([ev], CustomerRules(low_stars_max=3))[1] for r in a.reasons] == ["low_rating"]
+
+
+@pytest.mark.parametrize(
     ("cue", "severity", "reach"),
     [("churn_threat", Severity.HIGH, 10), ("public_threat", Severity.CRITICAL, 100)],
 )
@@ -123,10 +147,18 @@ def test_threat_cues_alert_even_with_mild_text(cue: str, severity: Severity, rea
 
 
 def test_broken_promise_by_cue_or_aspect() -> None:
-    _, [a] = feed([scored("c1", "e1", T0, 0.2, aspects=("broken_promise", "price"))])
+    _, [a] = feed([scored("c1", "e1", T0, -0.2, aspects=("broken_promise", "price"))])
     _, [b] = feed([scored("c2", "e2", T0, 0.0, cues=("broken_promise",))])
-    assert a.reasons[0].rule == b.reasons[0].rule == "broken_promise"
+    assert "broken_promise" in {r.rule for r in a.reasons}  # with "complaint": a negative chat naming it
+    assert b.reasons[0].rule == "broken_promise"
     assert "promise" in a.recommended_action
+
+
+def test_a_promise_merely_mentioned_in_a_non_negative_contact_is_not_broken() -> None:
+    # The aspect names the topic ("a day earlier than you said"); without the cue only a negative
+    # contact about a promise is a broken one (producers simulator: Greek praise fired the rule).
+    _, alerts = feed([scored("c1", "e1", T0, 0.2, aspects=("broken_promise", "delivery"))])
+    assert alerts == []
 
 
 def test_a_promise_in_a_clearly_positive_contact_is_a_promise_kept() -> None:
