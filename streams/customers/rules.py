@@ -294,11 +294,7 @@ def _reasons(
     # promise kept. The aspect only says a promise was *mentioned* ("a day earlier than you said"), so it
     # counts only in a negative contact.
     if "broken_promise" in on and not flags & POSITIVE:
-        marks = [
-            m
-            for m in rules.broken_promise_markers
-            if m in ev.cues or (m in ev.aspects and flags & NEGATIVE)
-        ]
+        marks = [m for m in rules.broken_promise_markers if m in ev.cues or (m in ev.aspects and flags & NEGATIVE)]
         if marks:
             out.append(
                 AlertReason(
