@@ -98,7 +98,7 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
     (
         "nobody_answers",
         r"(?:no ?one|nobody|no body) (?:answers|answered|picks up|picked up|replies|replied|responds|"
-        r"responded|called (?:me )?back|got back to me|helps|helped|cares)",
+        r"responded|called (?:me )?back|got back to me|helps|helped|cares|listens|listened)",
         -1.8,
     ),
     (
@@ -110,7 +110,7 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
     ("fell_apart", r"fell apart|falling apart|broke after", -2.0),
     ("is_a_joke", r"(?:is|was|are|what) a (?:complete |total |bad )?joke", -2.0),
     ("never_again", r"never again|never (?:ordering|buying|shopping|using) (?:from|with|here|again)", -2.0),
-    ("took_ages", r"took (?:ages|forever|weeks|months)", -1.8),
+    ("took_ages", r"took (?:ages|forever|weeks|months)|rang (?:forever|for ages|endlessly|and rang)", -1.8),
     (
         "waited_long",
         r"(?:waited|waiting|wait) (?:for )?(?:over |more than |almost |nearly )?"
@@ -187,7 +187,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "fell_apart": "fell falling broke",
         "is_a_joke": "is was are what",
         "never_again": "never",
-        "took_ages": "took",
+        "took_ages": "took rang",
         "waited_long": "waited waiting wait",
         "sarcastic_great": "great perfect wonderful brilliant fantastic lovely awesome thanks thank yeah",
         "late_again": "late delayed again is was are were arrived came running turned",
