@@ -20,7 +20,11 @@ Journeys:
             {customer_id, dissatisfied, abusive, journey} - e.g. the producers simulator's labelled
             journeys once they land. Only the pipeline scorer applies (no oracle there).
 
+--breakdown: per miss, was it the scorer (no truly negative contact scored negative) or the rules
+(scored negative, nothing fired); per false alarm, which rule on which true class of contact.
+
     python bench/customers_eval.py [--customers 2000] [--seed 7] [--scorer both] [--journeys own]
+                                   [--breakdown] [--examples 20]
 """
 
 from __future__ import annotations
