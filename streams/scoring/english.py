@@ -56,6 +56,8 @@ WORDS: dict[str, float] = {
     "please": 0.0,
     "interest": 0.0,
     "credit": 0.0,
+    # A discourse marker ("Honestly, I expected better"), not praise of anyone's honesty.
+    "honestly": 0.0,
 }
 
 # Phrase -> (synthetic token, valence). Order matters: longer phrases first.
