@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
 
 SCORER = "vader+cs"
 VERSION = "3.3.2+cs.1"
@@ -259,20 +260,33 @@ _INQUIRY = re.compile(
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+_NEGATORS = frozenset(w for w in NEGATE if "'" not in w) | {"without"}
+
+
+def _ends_negated(chunk: str) -> bool:
+    """Whether one of the last three words of ``chunk`` is a negator VADER would carry forward."""
+    tail = _LOWER_WORD.findall(chunk[-40:].lower())[-3:]
+    return any(w in _NEGATORS or w.endswith("n't") for w in tail)
 
 
 def _fence_sentences(text: str) -> str:
-    """Keep VADER's negation and idiom look-back (three words) inside one sentence.
+    """Keep VADER's negation look-back (three words) inside one sentence.
 
     VADER reads a text as one run of words, so in "Sorted without fuss. Very happy." the "without"
-    negates "happy" across the full stop. Three filler words after each sentence end stop that; the
-    compound depends only on the words' valences, so fillers change nothing else. The filler takes the
-    text's case so an all-capitals text does not suddenly look partly capitalised (VADER's emphasis).
+    negates "happy" across the full stop. Three filler words after a sentence that ends near a negator
+    stop that; the compound depends only on the words' valences, so fillers change nothing else, and
+    sentences that do not end near a negator are left alone (VADER's cost grows with the word count).
+    The filler takes the text's case so an all-capitals text does not look partly capitalised.
     """
-    if not _SENTENCE_END.search(text):
+    parts = _SENTENCE_END.split(text)
+    if len(parts) == 1:
         return text
     fill = " CSFENCE CSFENCE CSFENCE " if text.isupper() else " csfence csfence csfence "
-    return _SENTENCE_END.sub(fill, text)
+    out = [parts[0]]
+    for prev, part in pairwise(parts):
+        out.append(fill if _ends_negated(prev) else " ")
+        out.append(part)
+    return "".join(out)
 
 
 def score_english(text: str) -> TextScore:
