@@ -23,6 +23,8 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from ripple.contracts import Channel
+
 CONFIG_ENV = "RIPPLE_CUSTOMERS_CONFIG"
 
 RULES = (
@@ -143,6 +145,15 @@ class CustomerRules(BaseSettings):
         unknown = set(value) - set(RULES)
         if unknown:
             raise ValueError(f"unknown rules {sorted(unknown)}; known: {', '.join(RULES)}")
+        return value
+
+    @field_validator("complaint_channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = {c.value for c in Channel}
+        unknown = set(value) - known
+        if unknown:  # a typo would silently switch the rule off for that channel
+            raise ValueError(f"unknown channels {sorted(unknown)}; known: {', '.join(sorted(known))}")
         return value
 
     @property

@@ -79,6 +79,11 @@ def test_complaint_rule_is_configurable() -> None:
     assert feed([scored("c1", "e1", T0, -0.3, aspects=("delivery",))], off)[1] == []
 
 
+def test_an_unknown_complaint_channel_is_rejected_at_start() -> None:
+    with pytest.raises(ValueError, match="unknown channels"):
+        CustomerRules(complaint_channels=("chat", "emial"))
+
+
 def test_a_very_negative_complaint_reports_very_negative_only() -> None:
     _, [a] = feed([scored("c1", "e1", T0, -0.8, aspects=("delivery",))])
     assert [r.rule for r in a.reasons] == ["very_negative"]
