@@ -97,7 +97,7 @@ def _persist() -> None:
             state_table.data.pop(key, None)
         else:
             state_table.data[key] = w.value
-        state_table.send_changelog(w.partition, key, w.value)
+        outbox().append(state_table.changelog_topic.get_topic_name(), w.partition, key, w.value)
 
 
 def _persist_detector() -> None:
@@ -106,7 +106,7 @@ def _persist_detector() -> None:
         key = name.encode()
         if detector_table.data.get(key) != value:
             detector_table.data[key] = value
-            detector_table.send_changelog(DETECTOR_PARTITION, key, value)
+            outbox().append(detector_table.changelog_topic.get_topic_name(), DETECTOR_PARTITION, key, value)
 
 
 def _count(sf: ScoredFeedback, outcome: Outcome) -> None:
@@ -206,6 +206,7 @@ async def close_windows() -> None:
         _persist_detector()
     store.expire(now)
     _persist()
+    await outbox().flush()
     wm = store.watermark.value(now)
     if wm > 0:
         metrics.WATERMARK_LAG.set(max(0.0, now - wm))
