@@ -145,12 +145,17 @@ def batch_agent(topic: Any) -> Callable[[EventHandler], EventHandler]:
 
 async def _run_batch(messages: list[Any]) -> None:
     if not app.flow_control.is_active():
-        # Rebalancing: faust seeks back to the committed offsets when flow resumes and the records
-        # are read again then. Untrack them so the rebalance does not wait for them.
+        # Flow is suspended (starting up, or a rebalance began): wait as faust's conductor does per
+        # message, untracked so a rebalance does not wait for us. Records of an older generation are
+        # dropped: the seek after the rebalance reads them again from the committed offsets.
         unacked = app.consumer.unacked
         for message in messages:
             unacked.discard(message)
-        return
+        await app.flow_control.acquire()
+        generation = app.consumer_generation_id
+        messages = [m for m in messages if m.generation_id == generation]
+        for message in messages:
+            unacked.add(message)
     create_event, set_current, route = app.create_event, _current_event.set, _routes.__getitem__
     try:
         for message in messages:
@@ -162,7 +167,7 @@ async def _run_batch(messages: list[Any]) -> None:
     for batch_end in batch_ends:
         await batch_end()
     await outbox().flush()
-    await app.producer.flush()  # dead letters and faust-path changelogs (window state)
+    await app.producer.flush()  # dead letters (sent through faust)
     ack = app.consumer.ack
     for message in messages:
         ack(message)

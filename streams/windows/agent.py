@@ -50,8 +50,15 @@ def _out_topic(name: str) -> Any:
 
 aggregates_topic = _out_topic(topics.AGGREGATES)
 spikes_topic = _out_topic(topics.SPIKE_ALERTS)
-state_table = app.Table("windows-state", partitions=settings.partitions, key_type=bytes, value_type=bytes)
-detector_table = app.Table("spike-detector", partitions=settings.partitions, key_type=bytes, value_type=bytes)
+# Always in memory, whatever RIPPLE_FAUST_STORE says: both are small (open windows within the retention,
+# one detector), are written per batch and from the close timer (no current event, which the RocksDB
+# store needs to pick its partition database), and a memory table is rebuilt from its changelog at start.
+MEMORY = "memory://windows"
+"""With a host part: yarl's URL("memory://") is falsy, and faust then falls back to the app's store."""
+state_table = app.Table("windows-state", partitions=settings.partitions, key_type=bytes, value_type=bytes,
+                        store=MEMORY)
+detector_table = app.Table("spike-detector", partitions=settings.partitions, key_type=bytes, value_type=bytes,
+                           store=MEMORY)
 DETECTOR_PARTITION = 0
 """The detector is global: its state lives in changelog partition 0 (held with the rest by the one
 worker that runs the windows stage)."""
