@@ -6,7 +6,8 @@ scoring function (``streams.scoring.process_raw``):
   limit        kafka-python consumer + scoring, nothing else, one process (the work's ceiling)
   naive-faust  a straightforward faust agent: score each event, await each send
   quix         a Quix Streams app doing the same scoring and producing the result
-  ripple       Ripple's own worker (``ripple worker``)
+  ripple-score Ripple's worker running the scoring stage only (RIPPLE_STAGES=""): the same job as quix
+  ripple       Ripple's own worker (``ripple worker``): scoring, customers and windows in one pass
   ripple+sink  Ripple's worker and sink: rows visible in ClickHouse (server)
 
 Throughput of a streaming variant is measured on its output topic from the first to the last
@@ -74,8 +75,10 @@ def measure_limit(bootstrap: str, n: int) -> dict[str, float]:
     return {"events": done, "seconds": elapsed, "events_per_s": done / elapsed}
 
 
-def watch_topic(bootstrap: str, topic: str, n: int, timeout: float, alive: Callable[[], bool]) -> dict[str, float]:
-    """Count records on ``topic`` until ``n``; throughput from first to last broker timestamp."""
+def watch_topic(bootstrap: str, topic: str, n: int, timeout: float, alive: Callable[[], bool],
+                since_ms: int = 0) -> dict[str, float]:
+    """Count records on ``topic`` (written at or after ``since_ms``) until ``n``; throughput from the first
+    to the last record's timestamp."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=5000)
@@ -92,9 +95,11 @@ def watch_topic(bootstrap: str, topic: str, n: int, timeout: float, alive: Calla
             raise RuntimeError(f"the process feeding {topic} died")
         for msgs in consumer.poll(timeout_ms=200).values():
             for m in msgs:
+                if m.timestamp < since_ms:
+                    continue  # an earlier variant's output on the same topic
                 first = m.timestamp if first is None else min(first, m.timestamp)
                 last = max(last, m.timestamp)
-            seen += len(msgs)
+                seen += 1
     consumer.close()
     span = max((last - (first or last)) / 1000, 1e-3)
     return {"events": seen, "seconds": span, "events_per_s": (seen - 1) / span}
@@ -109,9 +114,10 @@ def run_child(args: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
 def measure_child(name: str, args: list[str], env: dict[str, str], bootstrap: str, out_topic: str, n: int,
                   logdir: Path, timeout: float) -> dict[str, float]:
     create_topics(bootstrap, [out_topic], 4)
+    since_ms = int(time.time() * 1000)
     proc = run_child(args, env, logdir / f"{name}.log")
     try:
-        return watch_topic(bootstrap, out_topic, n, timeout, lambda: proc.poll() is None)
+        return watch_topic(bootstrap, out_topic, n, timeout, lambda: proc.poll() is None, since_ms)
     finally:
         stop_process(proc, deadline=10)
 
@@ -160,7 +166,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=50_000)
     ap.add_argument("--partitions", type=int, default=4)
-    ap.add_argument("--only", default="limit,naive-faust,quix,ripple,ripple+sink")
+    ap.add_argument("--only", default="limit,naive-faust,quix,ripple-score,ripple,ripple+sink")
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     a = ap.parse_args()
@@ -190,7 +196,9 @@ def main() -> None:
             elif name == "quix":
                 figures[name] = measure_child(name, ["-m", "bench.apps.quix_app"], e, b, e["BENCH_OUT"], a.events,
                                               logdir, a.timeout)
-            elif name == "ripple":
+            elif name in ("ripple", "ripple-score"):
+                if name == "ripple-score":
+                    e["RIPPLE_STAGES"] = ""
                 figures[name] = measure_child(name, ["-m", "ripple", "worker"], e, b, topics.SCORED, a.events,
                                               logdir, a.timeout)
             elif name == "ripple+sink":

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         description="Run the per-scored-event stages (customers, windows) inside the scoring agent's own pass "
         "instead of as agents over feedback.scored.v1: one faust traversal and no re-parse per event.",
     )
+    stages: str = Field(
+        default="customers,windows",
+        pattern=r"^(|customers|windows|customers,windows|windows,customers)$",
+        description="Stages this worker runs after scoring (comma-separated; empty: scoring only, e.g. "
+        "to scale scoring apart or to benchmark it alone).",
+    )
     sink_group: str = "ripple-sink"
     sink_batch_rows: int = Field(default=20_000, ge=1, description="Flush when a batch reaches this many rows.")
     sink_batch_seconds: float = Field(default=1.0, gt=0, description="...or when the oldest row is this old.")

@@ -209,10 +209,13 @@ class _state:
 
 
 # Further agents live in their own modules and register on ``app`` when imported here.
+_stages = set(filter(None, settings.stages.split(",")))
 # --- agents: customers (issue 5) ---
-import streams.customers.agent
+if "customers" in _stages:
+    import streams.customers.agent
 # --- agents: windows and spikes (issue 6) ---
-import streams.windows.agent
+if "windows" in _stages:
+    import streams.windows.agent
 
 
 def main(argv: list[str] | None = None) -> None:
