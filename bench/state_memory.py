@@ -75,6 +75,11 @@ def fill_changelog(bootstrap: str, topic: str, customers: int) -> None:
         if i and i % 200_000 == 0:
             print(f"  changelog: {i:,} states ({i / (time.perf_counter() - started):,.0f}/s)", flush=True)
     producer.flush()
+    # Tansu reports a partition's end as its last batch's base offset + 1: end each partition with a
+    # one-record batch (a repeat of a written state) so the worker's recovery reads every record.
+    for partition in range(PARTITIONS):
+        producer.send(topic, key=b"cust00000000", value=templates[0], partition=partition)
+        producer.flush()
     producer.close()
 
 

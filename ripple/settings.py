@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Run the per-scored-event stages (customers, windows) inside the scoring agent's own pass "
         "instead of as agents over feedback.scored.v1: one faust traversal and no re-parse per event.",
     )
+    changelog_tail_record: bool = Field(
+        default=True,
+        description="End each batch of table changelog records with a one-record batch, so Tansu's end "
+        "offsets (last batch base + 1) are exact and table recovery reads to the end. Not needed on Kafka.",
+    )
     stages: str = Field(
         default="customers,windows",
         pattern=r"^(|customers|windows|customers,windows|windows,customers)$",

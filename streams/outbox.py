@@ -35,6 +35,8 @@ class Outbox:
         self._open: dict[tuple[str, int], Any] = {}
         self._full: list[tuple[Any, str, int]] = []
         self._on_sent: dict[str, SentCallback] = {}
+        self._tailed: set[str] = set()
+        self._last: dict[tuple[str, int], tuple[bytes | None, bytes | None]] = {}
         self._lock = asyncio.Lock()
         self.pending = 0
 
@@ -42,9 +44,22 @@ class Outbox:
         """Call ``callback`` after each flush with the last offset written to each partition of ``topic``."""
         self._on_sent[topic] = callback
 
+    def tail_record(self, topic: str) -> None:
+        """End every flush to ``topic``'s partitions with a single-record batch repeating the last record.
+
+        Why: Tansu reports a partition's end offset as the last batch's base offset + 1, so after a
+        multi-record batch faust's table recovery stops short of the partition's real end and loses
+        the tail of the changelog. A one-record batch at the end makes the reported end exact; for a
+        compacted changelog the repeat is a no-op (same key, same value). Apache Kafka does not need
+        it (``RIPPLE_CHANGELOG_TAIL_RECORD=false``).
+        """
+        self._tailed.add(topic)
+
     def append(self, topic: str, partition: int, key: bytes | None, value: bytes | None) -> None:
         """Queue one record (``value=None`` is a tombstone); nothing is sent before ``flush``."""
         tp = (topic, partition)
+        if topic in self._tailed:
+            self._last[tp] = (key, value)
         builder = self._open.get(tp)
         if builder is None:
             builder = self._open[tp] = self._producer._ensure_producer().create_batch()
@@ -72,8 +87,12 @@ class Outbox:
             return
         async with self._lock:  # a second flusher must not hand its later batches over first
             batches = self._full + [(b, t, p) for (t, p), b in self._open.items()]
-            self._full, self._open, self.pending = [], {}, 0
             producer = self._producer._ensure_producer()
+            for (topic, partition), (key, value) in self._last.items():
+                tail = producer.create_batch()
+                tail.append(key=key, value=value, timestamp=None)
+                batches.append((tail, topic, partition))
+            self._full, self._open, self._last, self.pending = [], {}, {}, 0
             sent = [(topic, partition, builder.record_count(),
                      await producer.send_batch(builder, topic, partition=partition))
                     for builder, topic, partition in batches]
@@ -99,11 +118,14 @@ def put(outbox: Outbox, table: Any, partition: int, key: bytes, value: bytes | N
     outbox.append(table.changelog_topic.get_topic_name(), partition, key, value)
 
 
-def track_persisted_offsets(outbox: Outbox, table: Any) -> None:
-    """Keep the store's persisted changelog offset current, as faust's own changelog callback does.
+def register_table(outbox: Outbox, table: Any, tail_record: bool) -> None:
+    """Set up a table whose changelog goes through ``outbox``.
 
-    RocksDB keeps it per partition so a restart recovers only what it has not got; the memory store
-    ignores it.
+    Keeps the store's persisted changelog offset current, as faust's own changelog callback does
+    (RocksDB keeps it per partition so a restart recovers only what it has not got; the memory store
+    ignores it), and, on Tansu, ends each flush with a tail record (see ``Outbox.tail_record``).
     """
-    outbox.on_sent(table.changelog_topic.get_topic_name(),
-                   lambda tp, offset: table.data.set_persisted_offset(tp, offset))
+    topic = table.changelog_topic.get_topic_name()
+    outbox.on_sent(topic, lambda tp, offset: table.data.set_persisted_offset(tp, offset))
+    if tail_record:
+        outbox.tail_record(topic)

@@ -29,7 +29,7 @@ from streams.customers.exposure import Exposure, decode_hostile, encode_hostile,
 from streams.customers.followups import Rejection, validate_followup
 from streams.customers.rules import Outcome, apply_followup, process_event, tick
 from streams.customers.state import CustomerState, due_entry, next_deadline
-from streams.outbox import put, track_persisted_offsets
+from streams.outbox import put, register_table
 from streams.scoring import Failure
 
 STAGE = "customers"
@@ -64,7 +64,7 @@ customers_table = _table("customers", "customer_id -> CustomerState (orjson)")
 due_table = _table("customers-due", "customer_id -> [warn_at, due_by] for open alerts only")
 exposure_table = _table("agent-exposure", "agent_id -> hostile contacts of the current shift")
 for _t in (customers_table, due_table, exposure_table):
-    track_persisted_offsets(outbox(), _t)
+    register_table(outbox(), _t, settings.changelog_tail_record)
 
 
 _process_scored = metrics.PROCESS_SECONDS.labels("scored")  # label lookups hoisted off the hot path

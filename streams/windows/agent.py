@@ -28,6 +28,7 @@ from ripple import topics
 from ripple.contracts import ScoredFeedback
 from streams import metrics as stream_metrics
 from streams.app import app, on_scored, outbox, settings
+from streams.outbox import register_table
 from streams.scoring import Failure
 from streams.windows import metrics
 from streams.windows.config import WindowSettings
@@ -59,6 +60,8 @@ state_table = app.Table("windows-state", partitions=settings.partitions, key_typ
                         store=MEMORY)
 detector_table = app.Table("spike-detector", partitions=settings.partitions, key_type=bytes, value_type=bytes,
                            store=MEMORY)
+for _t in (state_table, detector_table):
+    register_table(outbox(), _t, settings.changelog_tail_record)
 DETECTOR_PARTITION = 0
 """The detector is global: its state lives in changelog partition 0 (held with the rest by the one
 worker that runs the windows stage)."""
