@@ -13,14 +13,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, overload
 
 import orjson
 from pydantic import ValidationError
 
 from ripple import topics
 from ripple.contracts import TOPIC_MODELS, Channel, ScoredFeedback, SentimentLabel
+from sinks.clickhouse import fast
+from sinks.clickhouse.backend import Columns
 
 Row = tuple[Any, ...]
 
@@ -28,6 +30,7 @@ Row = tuple[Any, ...]
 _DT_MIN = datetime(1970, 1, 1, 0, 0, 1)
 _DT_MAX = datetime(2105, 12, 31, 23, 59, 59)
 _EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
 MAX_UINT16 = 65_535
 
 
@@ -49,6 +52,41 @@ class Source(NamedTuple):
     partition: int
     offset: int
     key: bytes | None = None
+
+
+class Sources(Sequence[Source]):
+    """The sources of one partition's run of records, without one tuple per record until asked.
+
+    The writer's hot path only needs the offsets column; a :class:`Source` is built when a record
+    is dead-lettered or a rejected batch is bisected.
+    """
+
+    __slots__ = ("keys", "offsets", "partition")
+
+    def __init__(self, partition: int, offsets: list[int], keys: list[bytes | None]) -> None:
+        self.partition = partition
+        self.offsets = offsets
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> Source: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sources: ...
+
+    def __getitem__(self, index: int | slice) -> Source | Sources:
+        if isinstance(index, slice):
+            return Sources(self.partition, self.offsets[index], self.keys[index])
+        return Source(self.partition, self.offsets[index], self.keys[index])
+
+
+def _partitions_offsets(sources: Sequence[Source]) -> tuple[list[int], list[int]]:
+    if isinstance(sources, Sources):
+        return [sources.partition] * len(sources), sources.offsets
+    return [s.partition for s in sources], [s.offset for s in sources]
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -275,6 +313,60 @@ def scored_rows(values: Sequence[bytes], sources: Sequence[Source]) -> list[Row 
     return out
 
 
+_TIME_COLUMNS = (FEEDBACK_COLUMNS.index("event_time"), FEEDBACK_COLUMNS.index("scored_at"))
+
+
+def _epoch_row(row: Row) -> Row:
+    """A contract-path row in the fast path's column form (DateTime as epoch seconds, floored)."""
+    out = list(row)
+    for i in _TIME_COLUMNS:
+        out[i] = (row[i] - _EPOCH) // _SECOND
+    return tuple(out)
+
+
+Rejects = list[tuple[int, RowError]]
+
+
+def scored_columns(values: Sequence[bytes], sources: Sequence[Source]) -> tuple[Columns, list[int], Rejects]:
+    """Map a batch of scored records to ``feedback_events`` columns: the sink's hot path.
+
+    Records go through the msgspec fast path (``sinks.clickhouse.fast``); the few it does not accept
+    are validated by the contract, exactly as :func:`scored_rows` does, which either accepts them
+    (merged back in offset order) or gives the dead-letter reason. Returns the columns, the indexes
+    of the records they hold, and ``(index, error)`` for the records that cannot be written.
+    """
+    decoded = fast.decode(values)
+    if None not in decoded:  # the common case: every record took the fast path
+        ok = [s for s in decoded if s is not None]
+        cols = fast.columns(ok, *_partitions_offsets(sources))
+        return Columns(cols), list(range(len(values))), []
+    accepted = [i for i, s in enumerate(decoded) if s is not None]
+    ok = [s for s in decoded if s is not None]
+    fast_rows = iter(
+        Columns(
+            fast.columns(ok, [sources[i].partition for i in accepted], [sources[i].offset for i in accepted])
+        ).rows()
+    )
+    rows: list[Row] = []
+    kept: list[int] = []
+    rejects: Rejects = []
+    validate = ScoredFeedback.model_validate_json
+    for i, (value, src, s) in enumerate(zip(values, sources, decoded, strict=True)):
+        if s is not None:
+            rows.append(next(fast_rows))
+            kept.append(i)
+            continue
+        try:
+            rows.append(_epoch_row(feedback_row(validate(value), src.partition, src.offset)))
+            kept.append(i)
+        except ValidationError as exc:
+            rejects.append((i, _invalid(exc)))
+        except RowError as exc:
+            rejects.append((i, exc))
+    data = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in FEEDBACK_COLUMNS]
+    return Columns(data), kept, rejects
+
+
 # -- alerts.customer.v1 -> customer_alerts --------------------------------------------------------
 CUSTOMER_ALERT_COLUMNS: tuple[str, ...] = (
     "alert_id", "customer_id", "kind", "severity", "priority", "reach", "reasons", "evidence", "channel",
@@ -495,6 +587,8 @@ class TableMapping:
     table: str
     columns: tuple[str, ...]
     map_batch: Callable[[Sequence[bytes], Sequence[Source]], list[Row | RowError]]
+    map_columns: Callable[[Sequence[bytes], Sequence[Source]], tuple[Columns, list[int], Rejects]] | None = None
+    """A column-building fast path (same results as ``map_batch``), used by the writer when set."""
 
 
 def _per_record(
@@ -516,7 +610,9 @@ def _per_record(
 
 
 MAPPINGS: dict[str, TableMapping] = {
-    topics.SCORED: TableMapping(topics.SCORED, "feedback_events", FEEDBACK_COLUMNS, scored_rows),
+    topics.SCORED: TableMapping(
+        topics.SCORED, "feedback_events", FEEDBACK_COLUMNS, scored_rows, map_columns=scored_columns
+    ),
     topics.AGGREGATES: TableMapping(
         topics.AGGREGATES, "feedback_minute", MINUTE_COLUMNS, _per_record(topics.AGGREGATES, minute_row)
     ),
