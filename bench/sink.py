@@ -13,6 +13,7 @@ the clock starts when the first records arrive.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from ripple.settings import Settings
 from sinks.clickhouse import connect
 from sinks.clickhouse.backend import Backend
 from sinks.clickhouse.queries import exact_totals
-from sinks.clickhouse.rows import FEEDBACK_COLUMNS, feedback_row
+from sinks.clickhouse.rows import FEEDBACK_COLUMNS, MAPPINGS, feedback_row
 from sinks.clickhouse.schema import migrate
 from sinks.sample import scored_events
 from sinks.writer import Sink
@@ -62,7 +63,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def fill(bootstrap: str, n: int) -> list[Any]:
-    from kafka import KafkaProducer
+    from confluent_kafka import Producer
 
     t = time.perf_counter()
     # A few thousand distinct simulated events, repeated under fresh ids (same-length ids, so the
@@ -77,23 +78,63 @@ def fill(bootstrap: str, n: int) -> list[Any]:
         payloads.append((key, body.replace(b'"' + old + b'"', b'"' + new_id.encode() + b'"', 1)))
         events.append(distinct[i % len(distinct)].model_copy(update={"event_id": new_id}))
     made = time.perf_counter() - t
-    producer = KafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        linger_ms=20,
-        batch_size=512 * 1024,
-        max_request_size=8 * 1024 * 1024,
+    # librdkafka for the fill: the sink cuts batches at 1 s of *record time*, so a slow fill would
+    # hand it smaller batches than a stream arriving at the rate being measured would.
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "linger.ms": 20,
+            "batch.size": 1024 * 1024,
+            "queue.buffering.max.messages": 1_000_000,
+            "queue.buffering.max.kbytes": 2_000_000,
+            "partitioner": "murmur2_random",
+        }
     )
     t = time.perf_counter()
     for key, value in payloads:
-        producer.send(topics.SCORED, key=key, value=value)
-    producer.flush()
-    producer.close()
+        producer.produce(topics.SCORED, value=value, key=key)
+        producer.poll(0)
+    left = producer.flush(60)
+    if left:
+        raise RuntimeError(f"{left} records not produced")
+    took = time.perf_counter() - t
     print(
-        f"pre-filled {n:,} scored events ({made:.1f}s to generate, {time.perf_counter() - t:.1f}s to produce)",
+        f"pre-filled {n:,} scored events ({made:.1f}s to generate, {took:.1f}s to produce = {n / took:,.0f}/s)",
         flush=True,
     )
     return events
+
+
+def consume_only_librdkafka(bootstrap: str, n: int) -> float:
+    """Records/s the sink's client (confluent-kafka) delivers, reading what the sink reads per record."""
+    from confluent_kafka import Consumer
+    from confluent_kafka import TopicPartition as CTP
+
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "bench-consume-only",
+            "enable.auto.commit": False,
+            "fetch.max.bytes": 64 * 1024 * 1024,
+            "max.partition.fetch.bytes": 8 * 1024 * 1024,
+            "queued.max.messages.kbytes": 256 * 1024,
+        }
+    )
+    parts = consumer.list_topics(topics.SCORED, timeout=10).topics[topics.SCORED].partitions
+    consumer.assign([CTP(topics.SCORED, p, 0) for p in parts])
+    seen = 0
+    t = time.perf_counter()
+    while seen < n:
+        msgs = consumer.consume(num_messages=20_000, timeout=1.0)
+        offsets = [m.offset() for m in msgs]
+        [m.timestamp() for m in msgs]
+        [m.value() for m in msgs]
+        [m.key() for m in msgs]
+        seen += len(offsets)
+    rate = seen / (time.perf_counter() - t)
+    consumer.close()
+    return rate
 
 
 def consume_only(bootstrap: str, n: int) -> float:
@@ -119,30 +160,51 @@ def consume_only(bootstrap: str, n: int) -> float:
     return rate
 
 
-def map_only(events: list[Any]) -> float:
-    """Records/s of contract validation + row mapping alone (the sink's own CPU work per record)."""
-    from sinks.clickhouse.rows import Source, scored_rows
+def map_only(events: list[Any], batch: int = 10_000) -> tuple[float, float]:
+    """Records/s of the sink's own CPU work per record, alone: (fast path -> columns, contract -> rows)."""
+    from sinks.clickhouse.rows import Source, scored_columns, scored_rows
 
     values = [e.to_json() for e in events[:50_000]]
     sources = [Source(0, i) for i in range(len(values))]
     t = time.perf_counter()
-    scored_rows(values, sources)
-    return len(values) / (time.perf_counter() - t)
-
-
-def baseline(backend: Backend, events: list[Any], batch: int) -> float:
-    """Bare inserts of the same rows (already built), same batch size, into a scratch table."""
-    backend.execute("CREATE TABLE IF NOT EXISTS bench_baseline AS feedback_events")
-    rows = [feedback_row(e, 0, i) for i, e in enumerate(events)]
+    for i in range(0, len(values), batch):
+        scored_columns(values[i : i + batch], sources[i : i + batch])
+    fast_rate = len(values) / (time.perf_counter() - t)
     t = time.perf_counter()
-    for i in range(0, len(rows), batch):
-        backend.insert("bench_baseline", FEEDBACK_COLUMNS, rows[i : i + batch])
-    return len(rows) / (time.perf_counter() - t)
+    for i in range(0, len(values), batch):
+        scored_rows(values[i : i + batch], sources[i : i + batch])
+    return fast_rate, len(values) / (time.perf_counter() - t)
 
 
-def drain(settings: Settings, backend: Backend, n: int, group: str) -> tuple[float, list[tuple[int, float]]]:
+def baseline(backend: Backend, events: list[Any], batch: int, columns: bool) -> float:
+    """Bare inserts of the same rows (already built, in the form the sink sends), same batch size."""
+    from sinks.clickhouse.rows import Source, scored_columns
+
+    backend.execute("CREATE TABLE IF NOT EXISTS bench_baseline AS feedback_events")
+    blocks: list[Any]
+    if columns:
+        values = [e.to_json() for e in events]
+        blocks = [
+            scored_columns(values[i : i + batch], [Source(0, o) for o in range(i, min(i + batch, len(values)))])[0]
+            for i in range(0, len(values), batch)
+        ]
+    else:
+        rows = [feedback_row(e, 0, i) for i, e in enumerate(events)]
+        blocks = [rows[i : i + batch] for i in range(0, len(rows), batch)]
+    t = time.perf_counter()
+    for block in blocks:
+        backend.insert("bench_baseline", FEEDBACK_COLUMNS, block)
+    return len(events) / (time.perf_counter() - t)
+
+
+def drain(
+    settings: Settings, backend: Backend, n: int, group: str, contract_path: bool
+) -> tuple[float, list[tuple[int, float]]]:
     timed = Timed(backend)
-    sink = Sink(settings, timed, group_id=group, topic_names=[topics.SCORED])  # type: ignore[arg-type]
+    mappings = None
+    if contract_path:  # the previous design: pydantic validation and row tuples for every record
+        mappings = {t: dataclasses.replace(m, map_columns=None) for t, m in MAPPINGS.items()}
+    sink = Sink(settings, timed, group_id=group, topic_names=[topics.SCORED], mappings=mappings)
     try:
         deadline = time.monotonic() + 120
         while sink.batcher.pending() == 0 and sink.rows_written == 0:
@@ -187,6 +249,11 @@ def main() -> int:
     )
     ap.add_argument("--backends", default="server,chdb")
     ap.add_argument("--profile", action="store_true", help="cProfile the sink drain; print the top functions.")
+    ap.add_argument(
+        "--contract-path",
+        action="store_true",
+        help="Validate every record with the pydantic contract into row tuples (the design before the fast path).",
+    )
     args = ap.parse_args()
     wanted = [b.strip() for b in args.backends.split(",") if b.strip()]
 
@@ -194,9 +261,12 @@ def main() -> int:
     with TansuBroker() as broker, tempfile.TemporaryDirectory(prefix="ripple-bench-") as tmp:
         create_topics(broker.bootstrap, [topics.SCORED], args.partitions)
         events = fill(broker.bootstrap, args.events)
+        fast_rate, contract_rate = map_only(events)
         print(
-            f"components: kafka-python consume only {consume_only(broker.bootstrap, args.events):,.0f} rec/s; "
-            f"validate+map only {map_only(events):,.0f} rec/s (one core each, no GIL sharing)",
+            "components alone (each on one core, no GIL sharing), records/s: "
+            f"consume librdkafka {consume_only_librdkafka(broker.bootstrap, args.events):,.0f}, "
+            f"kafka-python {consume_only(broker.bootstrap, args.events):,.0f}; "
+            f"validate+map fast path {fast_rate:,.0f}, contract path {contract_rate:,.0f}",
             flush=True,
         )
         settings = Settings(
@@ -217,13 +287,15 @@ def main() -> int:
                     import pstats
 
                     prof = cProfile.Profile()
-                    elapsed, inserts = prof.runcall(drain, settings, backend, args.events, f"bench-{name}")
+                    elapsed, inserts = prof.runcall(
+                        drain, settings, backend, args.events, f"bench-{name}", args.contract_path
+                    )
                     pstats.Stats(prof).sort_stats("tottime").print_stats(25)
                 else:
-                    elapsed, inserts = drain(settings, backend, args.events, f"bench-{name}")
+                    elapsed, inserts = drain(settings, backend, args.events, f"bench-{name}", args.contract_path)
                 exact = exact_totals(backend)["feedback_events"]
                 batch = int(statistics.median([r for r, _ in inserts])) if inserts else args.batch_rows
-                base = baseline(backend, events, batch)
+                base = baseline(backend, events, batch, columns=not args.contract_path)
                 results[name] = report(name, args.events, elapsed, inserts, base, exact)
                 backend.close()
             finally:

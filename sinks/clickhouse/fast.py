@@ -29,16 +29,13 @@ from msgspec import Meta
 
 from ripple.contracts import _CONTROL, MAX_TEXT_CHARS
 
-# The contract's identifier: ^[A-Za-z0-9][A-Za-z0-9._:@/+=-]*$, 1-128 characters. Checked per batch:
-# the joined identifiers must be a run of such tokens, each ended by "\n" (which no valid id contains;
-# an id containing one adds a separator, caught by counting them).
-_ID_RUN = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}\n)*")
+# The contract's identifier: ^[A-Za-z0-9][A-Za-z0-9._:@/+=-]*$, 1-128 characters.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
-# The timestamps Ripple's producers write (pydantic's UTC form): anything else (other offsets, other
-# layouts, leap seconds, >6 fraction digits) goes to the contract path, which accepts more forms.
-_TIME_FORM = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|\+00:00)"
-_TIME_RUN = re.compile(f"(?:{_TIME_FORM}\n)*")
-_TIME = re.compile(_TIME_FORM)
+_ID_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@/+=-"
+# The timestamps Ripple's producers write (pydantic's UTC form, "Z"): anything else (other offsets or
+# layouts, leap seconds, more than 6 fraction digits) goes to the contract path, which accepts more.
+_DIGITS_TO_0 = bytes.maketrans(b"123456789", b"000000000")
+_TIME_SHAPES = frozenset([b"0000-00-00T00:00:00Z"] + [b"0000-00-00T00:00:00." + b"0" * k + b"Z" for k in range(1, 7)])
 _EPOCH = datetime(1970, 1, 1)
 _SECOND = timedelta(seconds=1)
 # ClickHouse DateTime (UInt32) bounds as rows.py checks them, kept one second inside so sub-second
@@ -125,27 +122,50 @@ _SECONDS = {f"{i:02d}": i for i in range(60)}  # the format check allows 00-59 o
 
 
 def _epochs(times: list[str]) -> list[int] | None:
-    """Epoch seconds (floored, as the driver converts DateTime) of well-formed UTC times, else None."""
-    if times and (_TIME_RUN.fullmatch("\n".join(times) + "\n") is None):
+    """Epoch seconds (floored, as the driver converts DateTime) of well-formed UTC times, else None.
+
+    The shape is checked for all of them at once (digits mapped to 0, then compared with the allowed
+    layouts); hour and minute are validated by ``fromisoformat`` once per distinct minute, and the
+    seconds by the ``_SECONDS`` table (00-59).
+    """
+    if not times:
+        return []
+    joined = "\n".join(times)
+    if not joined.isascii():
+        return None
+    shapes = joined.encode().translate(_DIGITS_TO_0).split(b"\n")
+    if len(shapes) != len(times) or not _TIME_SHAPES.issuperset(shapes):
         return None
     try:  # C-level iteration (map): this runs twice per record
         out = list(
             map(add, map(_MINUTES.__getitem__, map(_MINUTE, times)), map(_SECONDS.__getitem__, map(_SEC, times)))
         )
-    except ValueError:  # a calendar-invalid date such as 2026-02-30
+    except (ValueError, KeyError):  # a calendar-invalid date or time such as 2026-02-30, 24:00 or :60
         return None
-    if out and (min(out) < _EPOCH_MIN or max(out) > _EPOCH_MAX):
+    if min(out) < _EPOCH_MIN or max(out) > _EPOCH_MAX:
         return None
     return out
 
 
 def _ids_ok(ids: list[str]) -> bool:
-    joined = "\n".join(ids) + "\n"
-    return joined.count("\n") == len(ids) and _ID_RUN.fullmatch(joined) is not None
+    """Every id matches the contract's pattern and length (one pass over all of them, in C)."""
+    if not ids:
+        return True
+    joined = "\n".join(ids)
+    if not joined.isascii():
+        return False
+    # Only allowed characters and the n-1 separators remain... (an id containing "\n" adds one)
+    if joined.encode().translate(None, _ID_CHARS) != b"\n" * (len(ids) - 1):
+        return False
+    # ...each id is 1-128 long and starts with a letter or digit.
+    return max(map(len, ids)) <= 128 and "".join(map(_FIRST, ids)).isalnum() and min(map(len, ids)) >= 1
+
+
+_FIRST = itemgetter(slice(0, 1))
 
 
 def _record_ok(s: FastScored) -> bool:
-    """The per-batch checks of :func:`_batch_ok`, for one record (used to find the odd one out)."""
+    """The per-batch checks of :func:`decode`, for one record (to find the odd one out)."""
     for ident in (s.event_id, s.customer_id, s.agent_id, s.conversation_id):
         if ident is not None and _ID.fullmatch(ident) is None:
             return False
@@ -154,21 +174,35 @@ def _record_ok(s: FastScored) -> bool:
     return _epochs([s.event_time, s.scored_at]) is not None
 
 
-def _batch_ok(ss: Sequence[FastScored]) -> bool:
-    """All of ``ss`` pass the identifier, control-character and timestamp checks (one pass each)."""
+def _checked(ss: list[FastScored]) -> tuple[list[int], list[int]] | None:
+    """The identifier, control-character and timestamp checks for all of ``ss`` at once.
+
+    Returns the event_time and scored_at epoch columns, or None if any record fails (then each is
+    checked alone).
+    """
     ids = [s.event_id for s in ss] + [s.customer_id for s in ss]
     ids += [s.agent_id for s in ss if s.agent_id is not None]
     ids += [s.conversation_id for s in ss if s.conversation_id is not None]
     if not _ids_ok(ids):
-        return False
+        return None
     texts = "".join([s.text for s in ss]) + "".join([s.subject for s in ss if s.subject is not None])
     if _CONTROL.search(texts):
-        return False
-    return _epochs([s.event_time for s in ss]) is not None and _epochs([s.scored_at for s in ss]) is not None
+        return None
+    event_time = _epochs([s.event_time for s in ss])
+    scored_at = _epochs([s.scored_at for s in ss])
+    if event_time is None or scored_at is None:
+        return None
+    return event_time, scored_at
 
 
-def decode(values: Sequence[bytes]) -> list[FastScored | None]:
-    """Decode each record; None where msgspec or a batch check rejects it (the contract path decides)."""
+def decode(
+    values: Sequence[bytes], partitions: list[int], offsets: list[int]
+) -> tuple[list[list[Any]], list[int], list[int]]:
+    """The fast path for a batch: ``(columns, accepted, rest)``.
+
+    ``columns`` holds the records at the indexes ``accepted`` (in order); ``rest`` are the indexes
+    the fast path did not accept, for the contract path to decide.
+    """
     out: list[FastScored | None] = []
     append = out.append
     for value in values:
@@ -176,17 +210,25 @@ def decode(values: Sequence[bytes]) -> list[FastScored | None]:
             append(_decode(value))
         except (msgspec.DecodeError, ValueError):  # ValueError: also invalid UTF-8
             append(None)
-    good = [s for s in out if s is not None]
-    if good and not _batch_ok(good):
+    ok = [s for s in out if s is not None]
+    checked = _checked(ok) if ok else ([], [])
+    if checked is None:
         out = [s if s is not None and _record_ok(s) else None for s in out]
-    return out
+        ok = [s for s in out if s is not None]
+        checked = _checked(ok) if ok else ([], [])
+        assert checked is not None  # every record passed alone
+    if len(ok) == len(values):
+        return columns(ok, *checked, partitions, offsets), list(range(len(values))), []
+    accepted = [i for i, s in enumerate(out) if s is not None]
+    rest = [i for i, s in enumerate(out) if s is None]
+    cols = columns(ok, *checked, [partitions[i] for i in accepted], [offsets[i] for i in accepted])
+    return cols, accepted, rest
 
 
-def columns(ss: Sequence[FastScored], partitions: list[int], offsets: list[int]) -> list[list[Any]]:
-    """The ``feedback_events`` columns (rows.FEEDBACK_COLUMNS order) of records that passed :func:`decode`."""
-    event_time = _epochs([s.event_time for s in ss])
-    scored_at = _epochs([s.scored_at for s in ss])
-    assert event_time is not None and scored_at is not None  # decode() checked them
+def columns(
+    ss: Sequence[FastScored], event_time: list[int], scored_at: list[int], partitions: list[int], offsets: list[int]
+) -> list[list[Any]]:
+    """The ``feedback_events`` columns (rows.FEEDBACK_COLUMNS order) of checked records."""
     return [
         [s.event_id for s in ss],
         [s.customer_id for s in ss],

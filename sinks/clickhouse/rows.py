@@ -245,9 +245,7 @@ def feedback_row(ev: ScoredFeedback, partition: int, offset: int) -> Row:
     """
     if ev.pii_redacted > MAX_UINT16:
         raise RowError("value_out_of_range", f"pii_redacted={ev.pii_redacted} exceeds UInt16")
-    event_time = (
-        ev.event_time.replace(tzinfo=None) if ev.event_time.tzinfo is UTC else naive_utc(ev.event_time)
-    )
+    event_time = ev.event_time.replace(tzinfo=None) if ev.event_time.tzinfo is UTC else naive_utc(ev.event_time)
     scored_at = ev.scored_at.replace(tzinfo=None) if ev.scored_at.tzinfo is UTC else naive_utc(ev.scored_at)
     if not (_DT_MIN <= event_time <= _DT_MAX and _DT_MIN <= scored_at <= _DT_MAX):
         naive_utc(event_time, "event_time")
@@ -335,36 +333,37 @@ def scored_columns(values: Sequence[bytes], sources: Sequence[Source]) -> tuple[
     (merged back in offset order) or gives the dead-letter reason. Returns the columns, the indexes
     of the records they hold, and ``(index, error)`` for the records that cannot be written.
     """
-    decoded = fast.decode(values)
-    if None not in decoded:  # the common case: every record took the fast path
-        ok = [s for s in decoded if s is not None]
-        cols = fast.columns(ok, *_partitions_offsets(sources))
-        return Columns(cols), list(range(len(values))), []
-    accepted = [i for i, s in enumerate(decoded) if s is not None]
-    ok = [s for s in decoded if s is not None]
-    fast_rows = iter(
-        Columns(
-            fast.columns(ok, [sources[i].partition for i in accepted], [sources[i].offset for i in accepted])
-        ).rows()
-    )
+    partitions, offsets = _partitions_offsets(sources)
+    cols, accepted, rest = fast.decode(values, partitions, offsets)
+    if not rest:  # the common case: every record took the fast path
+        return Columns(cols), accepted, []
+    checked: dict[int, Row | RowError] = {}
+    validate = ScoredFeedback.model_validate_json
+    for i in rest:
+        src = sources[i]
+        try:
+            checked[i] = _epoch_row(feedback_row(validate(values[i]), src.partition, src.offset))
+        except ValidationError as exc:
+            checked[i] = _invalid(exc)
+        except RowError as exc:
+            checked[i] = exc
+    if all(isinstance(r, RowError) for r in checked.values()):
+        return Columns(cols), accepted, [(i, r) for i, r in checked.items() if isinstance(r, RowError)]
+    # Some records only the contract path accepted: merge them back in offset order.
+    fast_rows = dict(zip(accepted, Columns(cols).rows(), strict=True))
     rows: list[Row] = []
     kept: list[int] = []
     rejects: Rejects = []
-    validate = ScoredFeedback.model_validate_json
-    for i, (value, src, s) in enumerate(zip(values, sources, decoded, strict=True)):
-        if s is not None:
-            rows.append(next(fast_rows))
-            kept.append(i)
+    for i in range(len(values)):
+        r: Row | RowError | None = fast_rows.get(i)
+        if r is None:
+            r = checked[i]
+        if isinstance(r, RowError):
+            rejects.append((i, r))
             continue
-        try:
-            rows.append(_epoch_row(feedback_row(validate(value), src.partition, src.offset)))
-            kept.append(i)
-        except ValidationError as exc:
-            rejects.append((i, _invalid(exc)))
-        except RowError as exc:
-            rejects.append((i, exc))
-    data = [list(col) for col in zip(*rows, strict=True)] if rows else [[] for _ in FEEDBACK_COLUMNS]
-    return Columns(data), kept, rejects
+        rows.append(r)
+        kept.append(i)
+    return Columns([list(col) for col in zip(*rows, strict=True)]), kept, rejects
 
 
 # -- alerts.customer.v1 -> customer_alerts --------------------------------------------------------
