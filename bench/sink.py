@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from sinks.clickhouse.queries import exact_totals
 from sinks.clickhouse.rows import FEEDBACK_COLUMNS, MAPPINGS, feedback_row
 from sinks.clickhouse.schema import migrate
 from sinks.sample import scored_events
-from sinks.writer import Sink
+from sinks.writer import Sink, tune_gc
 
 TARGET = 50_000
 
@@ -197,8 +198,18 @@ def baseline(backend: Backend, events: list[Any], batch: int, columns: bool) -> 
     return len(events) / (time.perf_counter() - t)
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid or 'self'}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: dict[str, float] = {}
+"""CPU seconds per process during the last drain (sink, and clickhouse-server / broker when known)."""
+
+
 def drain(
-    settings: Settings, backend: Backend, n: int, group: str, contract_path: bool
+    settings: Settings, backend: Backend, n: int, group: str, contract_path: bool, pids: dict[str, int]
 ) -> tuple[float, list[tuple[int, float]]]:
     timed = Timed(backend)
     mappings = None
@@ -212,11 +223,14 @@ def drain(
             if time.monotonic() > deadline:
                 raise TimeoutError("no records arrived")
         started = time.perf_counter()
+        cpu0 = {"sink": cpu_seconds(), **{k: cpu_seconds(p) for k, p in pids.items()}}
         while sum(sink.committed.values()) < n:
             sink.step()
             if time.monotonic() > deadline:
                 raise TimeoutError(f"only {sum(sink.committed.values())} of {n} committed")
         elapsed = time.perf_counter() - started
+        CPU.clear()
+        CPU.update({"sink": cpu_seconds() - cpu0["sink"], **{k: cpu_seconds(p) - cpu0[k] for k, p in pids.items()}})
     finally:
         sink.close()
     return elapsed, timed.inserts
@@ -232,11 +246,18 @@ def report(name: str, n: int, elapsed: float, inserts: list[tuple[int, float]], 
     )
     print(f"[{name}] insert latency p50 {pct(lat, 0.5) * 1000:.0f} ms, p99 {pct(lat, 0.99) * 1000:.0f} ms")
     print(f"[{name}] baseline bare insert of the same rows: {base:,.0f} rows/s; sink/baseline = {rate / base:.2f}")
+    cpu = ", ".join(f"{k} {v / n * 1e6:.1f}" for k, v in CPU.items())
+    print(
+        f"[{name}] CPU per row during the drain, us: {cpu} "
+        f"(the sink is capped by one core's GIL; {os.cpu_count()} cores, load avg {os.getloadavg()[0]:.1f})"
+    )
     print(f"[{name}] exact rows in ClickHouse: {exact:,} (expected {n:,})", flush=True)
     return rate
 
 
 def main() -> int:
+    if os.environ.get("RIPPLE_BENCH_DEFAULT_GC") != "1":
+        tune_gc()  # what `ripple sink` does
     ap = argparse.ArgumentParser(description="Benchmark the ClickHouse sink alone.")
     ap.add_argument("--events", type=int, default=200_000)
     ap.add_argument("--partitions", type=int, default=4)
@@ -261,12 +282,18 @@ def main() -> int:
     with TansuBroker() as broker, tempfile.TemporaryDirectory(prefix="ripple-bench-") as tmp:
         create_topics(broker.bootstrap, [topics.SCORED], args.partitions)
         events = fill(broker.bootstrap, args.events)
+        cpu = cpu_seconds()
         fast_rate, contract_rate = map_only(events)
+        map_cpu = (cpu_seconds() - cpu) / (2 * min(len(events), 50_000)) * 1e6
+        cpu = cpu_seconds()
+        rdkafka_rate = consume_only_librdkafka(broker.bootstrap, args.events)
+        rdkafka_cpu = (cpu_seconds() - cpu) / args.events * 1e6
         print(
             "components alone (each on one core, no GIL sharing), records/s: "
-            f"consume librdkafka {consume_only_librdkafka(broker.bootstrap, args.events):,.0f}, "
+            f"consume librdkafka {rdkafka_rate:,.0f} ({rdkafka_cpu:.1f} us CPU/record, all threads), "
             f"kafka-python {consume_only(broker.bootstrap, args.events):,.0f}; "
-            f"validate+map fast path {fast_rate:,.0f}, contract path {contract_rate:,.0f}",
+            f"validate+map fast path {fast_rate:,.0f}, contract path {contract_rate:,.0f} "
+            f"(both: {map_cpu:.1f} us CPU/record on average)",
             flush=True,
         )
         settings = Settings(
@@ -282,17 +309,20 @@ def main() -> int:
                 url = server.url if server else f"chdb://{tmp}/chdb"
                 backend = connect(url)
                 migrate(backend)
+                pids = {"broker": broker.proc.pid} if broker.proc else {}
+                if server and server.proc:
+                    pids["clickhouse-server"] = server.proc.pid
                 if args.profile:
                     import cProfile
                     import pstats
 
                     prof = cProfile.Profile()
                     elapsed, inserts = prof.runcall(
-                        drain, settings, backend, args.events, f"bench-{name}", args.contract_path
+                        drain, settings, backend, args.events, f"bench-{name}", args.contract_path, pids
                     )
                     pstats.Stats(prof).sort_stats("tottime").print_stats(25)
                 else:
-                    elapsed, inserts = drain(settings, backend, args.events, f"bench-{name}", args.contract_path)
+                    elapsed, inserts = drain(settings, backend, args.events, f"bench-{name}", args.contract_path, pids)
                 exact = exact_totals(backend)["feedback_events"]
                 batch = int(statistics.median([r for r, _ in inserts])) if inserts else args.batch_rows
                 base = baseline(backend, events, batch, columns=not args.contract_path)

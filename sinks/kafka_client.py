@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from itertools import compress
 from typing import Any
 
 from kafka.structs import TopicPartition
@@ -85,27 +86,28 @@ class SinkConsumer:
 
     def poll(self, timeout_ms: int) -> Records:
         """Up to ``max_poll_records`` records, grouped by partition; waits at most ``timeout_ms``."""
+        from confluent_kafka import Message
+
         msgs = self._consumer.consume(num_messages=self.max_poll_records, timeout=timeout_ms / 1000)
         if not msgs:
             return {}
-        by_part: dict[tuple[str, int], list[Any]] = {}
-        for m in msgs:
-            if m.error() is not None:
-                log.warning("consumer error: %s", m.error())
-                continue
-            key = (m.topic(), m.partition())
-            got = by_part.get(key)
-            if got is None:
-                by_part[key] = [m]
-            else:
-                got.append(m)
+        # map() over the unbound accessors: C-level loops, this runs for every record.
+        errors = list(map(Message.error, msgs))
+        if errors.count(None) != len(errors):
+            for m, err in zip(msgs, errors, strict=True):
+                if err is not None:
+                    log.warning("consumer error on %s [%s]: %s", m.topic(), m.partition(), err)
+            msgs = [m for m, err in zip(msgs, errors, strict=True) if err is None]
+        keys = list(zip(map(Message.topic, msgs), map(Message.partition, msgs), strict=True))
+        distinct = dict.fromkeys(keys)  # first-seen order
         out: Records = {}
-        for (topic, partition), ms in by_part.items():
-            out[TopicPartition(topic, partition)] = (
-                [m.offset() for m in ms],
-                [m.timestamp()[1] for m in ms],
-                [m.value() for m in ms],
-                [m.key() for m in ms],
+        for key in distinct:
+            ms = msgs if len(distinct) == 1 else list(compress(msgs, map(key.__eq__, keys)))
+            out[TopicPartition(*key)] = (
+                list(map(Message.offset, ms)),
+                [ts for _, ts in map(Message.timestamp, ms)],
+                list(map(Message.value, ms)),
+                list(map(Message.key, ms)),
             )
         return out
 

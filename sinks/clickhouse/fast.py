@@ -31,7 +31,6 @@ from ripple.contracts import _CONTROL, MAX_TEXT_CHARS
 
 # The contract's identifier: ^[A-Za-z0-9][A-Za-z0-9._:@/+=-]*$, 1-128 characters.
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}")
-_ID_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:@/+=-"
 # The timestamps Ripple's producers write (pydantic's UTC form, "Z"): anything else (other offsets or
 # layouts, leap seconds, more than 6 fraction digits) goes to the contract path, which accepts more.
 _DIGITS_TO_0 = bytes.maketrans(b"123456789", b"000000000")
@@ -152,16 +151,25 @@ def _ids_ok(ids: list[str]) -> bool:
     if not ids:
         return True
     joined = "\n".join(ids)
-    if not joined.isascii():
+    if not joined.isascii() or max(map(len, ids)) > 128:
         return False
-    # Only allowed characters and the n-1 separators remain... (an id containing "\n" adds one)
-    if joined.encode().translate(None, _ID_CHARS) != b"\n" * (len(ids) - 1):
-        return False
-    # ...each id is 1-128 long and starts with a letter or digit.
-    return max(map(len, ids)) <= 128 and "".join(map(_FIRST, ids)).isalnum() and min(map(len, ids)) >= 1
+    # One C pass maps letters/digits to "a", the other allowed characters to ".", anything else to
+    # "!"; then: no "!", exactly the n-1 separators (an id containing "\n" adds one), and no id that
+    # is empty or starts with "." (each starts after a "\n").
+    shape = b"\n" + joined.encode().translate(_ID_SHAPE) + b"\n"
+    return b"!" not in shape and shape.count(b"\n") == len(ids) + 1 and b"\n." not in shape and b"\n\n" not in shape
 
 
-_FIRST = itemgetter(slice(0, 1))
+_ID_SHAPE = bytes(
+    ord("a")
+    if chr(c).isascii() and chr(c).isalnum()
+    else ord(".")
+    if chr(c) in "._:@/+=-"
+    else c
+    if c == 10
+    else ord("!")
+    for c in range(256)
+)
 
 
 def _record_ok(s: FastScored) -> bool:
