@@ -74,7 +74,7 @@ def sink(
 ) -> None:
     """Run the ClickHouse sink: feedback.scored.v1 -> feedback_events, offsets committed after each insert."""
     from sinks.clickhouse.schema import migrate
-    from sinks.writer import FeedbackSink
+    from sinks.writer import FeedbackSink, tune_gc
 
     settings = get_settings()
     _logging(settings)
@@ -87,6 +87,7 @@ def sink(
         return
     s = FeedbackSink(settings, backend)
     _on_signals(s.stop_event)
+    tune_gc()  # process-wide: this process is the sink
     s.run()
 
 

@@ -1,4 +1,4 @@
-"""The ClickHouse sink: one kafka-python consumer group writing every sink topic to its table.
+"""The ClickHouse sink: one consumer group (librdkafka, ``sinks.kafka_client``) writing every sink topic to its table.
 
 Delivery is at-least-once made exact by idempotent writes:
 
@@ -191,7 +191,8 @@ class Sink:
     # -- inserting ----------------------------------------------------------------------------
     # Inserts run on one background thread so the next batch is fetched and validated while the
     # server writes the previous one. Completions are handled strictly in submission order, and
-    # only here, on the consumer's thread, are offsets committed (kafka-python is not thread-safe).
+    # only here, on the consumer's thread, are offsets committed (the consumer is used from this
+    # thread only; its rebalance callbacks run inside ``poll`` here too).
     def _flush_ready(self) -> None:
         self._reap(block=False)
         if self._down and time.monotonic() < self._retry_at:
