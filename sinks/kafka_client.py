@@ -66,8 +66,9 @@ class SinkConsumer:
                 "heartbeat.interval.ms": 1000,
                 "fetch.max.bytes": 64 * 1024 * 1024,
                 "max.partition.fetch.bytes": 8 * 1024 * 1024,
-                # The local prefetch queue: enough for a few batches, bounded in bytes.
-                "queued.max.messages.kbytes": 256 * 1024,
+                # The local prefetch queue (one for all partitions): a few batches, bounded in bytes;
+                # with RIPPLE_SINK_MAX_PENDING_ROWS this bounds the sink's memory.
+                "queued.max.messages.kbytes": 64 * 1024,
                 "client.id": "ripple-sink",
             },
             logger=logging.getLogger("ripple.sink.librdkafka"),
