@@ -99,8 +99,11 @@ def test_extend_cuts_exactly_like_add_record_by_record() -> None:
             for o, t in run:
                 one.add("p", o, t, b"%d" % o, None)
             bulk.extend("p", [o for o, _ in run], [t for _, t in run], [b"%d" % o for o, _ in run], [None] * len(run))
-        state = lambda b: (  # noqa: E731
-            [(x.start, x.end, x.offsets, x.values, x.first_ts) for x in b.ready],
-            {k: (x.start, x.end, x.offsets, x.first_ts) for k, x in b.open.items()},
-        )
-        assert state(bulk) == state(one), trial
+        assert _state(bulk) == _state(one), trial
+
+
+def _state(b: Batcher) -> tuple[list[tuple[object, ...]], dict[object, tuple[object, ...]]]:
+    return (
+        [(x.start, x.end, x.offsets, x.values, x.first_ts) for x in b.ready],
+        {k: (x.start, x.end, x.offsets, x.first_ts) for k, x in b.open.items()},
+    )
