@@ -5,7 +5,7 @@ core, and kafka-python decodes record batches, checks CRCs and builds one object
 Python -- alone it delivered 36-48k records/s on the development machine, less than the target, and
 under the GIL that time adds to validation and insert encoding. librdkafka fetches and decodes in
 its own C threads; the writer's thread only reads each message's offset, timestamp, key and value
-(~110k records/s measured in the same run). Keys of partitions stay ``kafka.structs.TopicPartition``
+(100-200k records/s measured alone in the same benchmark runs). Keys of partitions stay ``kafka.structs.TopicPartition``
 (a named tuple) so the rest of the code and the tests see the same types as before.
 
 Semantics the writer relies on, kept here:
