@@ -20,7 +20,11 @@ Journeys:
             {customer_id, dissatisfied, abusive, journey} - e.g. the producers simulator's labelled
             journeys once they land. Only the pipeline scorer applies (no oracle there).
 
+--breakdown: per miss, was it the scorer (no truly negative contact scored negative) or the rules
+(scored negative, nothing fired); per false alarm, which rule on which true class of contact.
+
     python bench/customers_eval.py [--customers 2000] [--seed 7] [--scorer both] [--journeys own]
+                                   [--breakdown] [--examples 20]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +46,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ripple.contracts import AlertKind, RawFeedback, ScoredFeedback
 from streams.customers.config import CustomerRules, load_rules
 from streams.customers.journeys import Label, Oracle, generate, oracle_scored
-from streams.customers.rules import process_event, tick
+from streams.customers.rules import contact_score, process_event, tick
 from streams.customers.state import CustomerState
+
+
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """One replayed contact as the rules saw it, kept for the miss/false-alarm breakdown."""
+
+    raw: RawFeedback
+    lang: str
+    score: float | None
+    cues: tuple[str, ...]
+    aspects: tuple[str, ...]
+    fired: tuple[str, ...]  # rules whose evidence includes this contact
+    kinds: tuple[str, ...]  # alert kinds emitted on this contact
 
 
 def load_journeys(spec: str, customers: int, seed: int) -> tuple[list[RawFeedback], dict[str, Any], dict[str, Label]]:
@@ -65,9 +83,13 @@ SIM_SCORE = {"negative": -0.6, "neutral": 0.0, "positive": 0.6}
 """The simulator's truth is a class, not a score: a written complaint is taken as -0.6 (clearly negative)."""
 
 
+EventTruth = dict[str, tuple[str, str]]
+"""event id -> (truth class negative|neutral|positive|abuse, language) for the miss breakdown."""
+
+
 def producers_journeys(
     customers: int, seed: int, path: str | None
-) -> tuple[list[RawFeedback], dict[str, Oracle], dict[str, Label]]:
+) -> tuple[list[RawFeedback], dict[str, Oracle], dict[str, Label], EventTruth]:
     if path:
         sys.path.insert(0, path)  # only the ``producers`` package is taken from there; ripple is loaded already
     from producers.sim.engine import Simulator
@@ -84,7 +106,17 @@ def producers_journeys(
         aspects = (t.aspect,) if t.aspect else ()
         oracle[eid] = Oracle(SIM_SCORE[t.sentiment], cues, aspects)
     labels = {c: Label(c, ct.ever_dissatisfied, ct.abusive, ct.journey) for c, ct in sim.truth.customers().items()}
-    return events, oracle, labels
+    etruth = {eid: ("abuse" if t.abusive else t.sentiment, t.lang) for eid, t in sim.truth.events.items()}
+    return events, oracle, labels, etruth
+
+
+def own_truth(oracle: dict[str, Oracle]) -> EventTruth:
+    """Own journeys: the oracle's sign is the event's intended class (language from the scorer)."""
+    return {eid: ("abuse" if "abuse" in o.cues else label_of(o.sentiment), "") for eid, o in oracle.items()}
+
+
+def label_of(x: float) -> str:
+    return "positive" if x >= 0.05 else "negative" if x <= -0.05 else "neutral"
 
 
 def replay(
@@ -98,6 +130,7 @@ def replay(
     two_open = 0
     kinds: dict[str, int] = defaultdict(int)
     per_event: list[float] = []
+    trace: dict[str, list[Traced]] = defaultdict(list)
     for raw in events:
         ev = score(raw)
         state = states[ev.customer_id]
@@ -109,6 +142,18 @@ def replay(
         per_event.append(time.perf_counter() - started)
         tick(ev.customer_id, out.state, rules, ev.event_time)
         states[ev.customer_id] = out.state
+        fired = tuple(
+            r.rule
+            for a in out.alerts
+            if a.kind in (AlertKind.OPENED, AlertKind.UPDATED)
+            for r in a.reasons
+            if ev.event_id in r.event_ids
+        )
+        trace[ev.customer_id].append(
+            Traced(
+                raw, ev.language, contact_score(ev), ev.cues, ev.aspects, fired, tuple(a.kind.value for a in out.alerts)
+            )
+        )
         for a in out.alerts:
             kinds[a.kind.value] += 1
             if a.kind is AlertKind.ABUSE:
@@ -128,6 +173,7 @@ def replay(
         "per_event": per_event,
         "two_open": two_open,
         "reopened_in_cooldown": reopened_in_cooldown,
+        "trace": trace,
     }
 
 
@@ -176,6 +222,110 @@ def report(name: str, labels: dict[str, Label], res: dict[str, Any]) -> dict[str
     return {"precision": precision, "recall": recall}
 
 
+def _table(title: str, counts: dict[str, list[int]], heads: tuple[str, ...]) -> None:
+    print(f"  {title:30} " + " ".join(f"{h:>9}" for h in heads))
+    for key in sorted(counts, key=lambda k: (-counts[k][0], k)):
+        print(f"  {key:30} " + " ".join(f"{v:>9}" for v in counts[key]))
+
+
+def breakdown(
+    labels: dict[str, Label], res: dict[str, Any], etruth: EventTruth, rules: CustomerRules, examples: int
+) -> None:
+    """Why each miss was missed and each false alarm raised: the scorer or the rules.
+
+    A missed dissatisfied customer is a *scorer* miss when none of their truly negative contacts scored
+    at or below ``negative_threshold`` (the rules never saw a complaint), a *rules* miss when one did
+    and no rule fired, and *abuse path* when a complaint was routed there. A false alarm is named after
+    the rule that opened it and the true class of the contact(s) it fired on.
+    """
+    winback, abuse, trace = res["winback"], res["abuse"], res["trace"]
+    neg_t = rules.negative_threshold
+    fn_cause: dict[str, list[int]] = defaultdict(lambda: [0])
+    fn_dims: dict[str, dict[str, list[int]]] = {d: defaultdict(lambda: [0]) for d in ("journey", "lang", "channel")}
+    fp_cause: dict[str, list[int]] = defaultdict(lambda: [0])
+    fp_dims: dict[str, dict[str, list[int]]] = {d: defaultdict(lambda: [0]) for d in ("journey", "lang", "channel")}
+    # Scorer view of every truly negative (non-abusive) contact: scored negative?  very negative?
+    ev_neg: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    shown: list[str] = []
+    shown_fp: list[str] = []
+    for tr in trace.values():
+        for x in tr:
+            cls, lang = etruth.get(x.raw.event_id, ("?", ""))
+            if cls == "negative":
+                key = f"{lang or x.lang}/{x.raw.channel.value}"
+                row = ev_neg[key]
+                row[0] += 1
+                row[1] += x.score is not None and x.score <= neg_t
+                row[2] += x.score is not None and x.score <= rules.very_negative_threshold
+                row[3] += x.score is None
+    for cid, lab in labels.items():
+        tr = trace.get(cid, [])
+        if not tr:
+            continue
+        lang = etruth.get(tr[0].raw.event_id, ("?", ""))[1] or tr[0].lang
+        negs = [x for x in tr if etruth.get(x.raw.event_id, ("?",))[0] == "negative"]
+        if lab.dissatisfied and cid not in winback:
+            if cid in abuse:
+                cause = "abuse path"
+            elif not negs:
+                cause = "truth: no negative contact"
+            elif all(x.score is None for x in negs):
+                cause = "scorer: unscored"
+            elif all(x.score is None or x.score > neg_t for x in negs):
+                worst = min(x.score for x in negs if x.score is not None)
+                cause = (
+                    "scorer: scored "
+                    + ("neutral" if worst > -0.05 else "mildly negative")
+                    + ("" if len(negs) == 1 else f" (x{len(negs)})")
+                )
+            else:
+                hit = [x for x in negs if x.score is not None and x.score <= neg_t]
+                cause = f"rules: {len(hit)} negative of {len(negs)}, none fired"
+            fn_cause[cause][0] += 1
+            fn_dims["journey"][lab.journey][0] += 1
+            fn_dims["lang"][lang][0] += 1
+            for x in negs or tr:
+                fn_dims["channel"][x.raw.channel.value][0] += 1
+            if len(shown) < examples:
+                shown.append(f"  FN {cid} {lab.journey} [{cause}]\n" + _lines(tr, etruth))
+        elif not lab.dissatisfied and cid in winback:
+            first = next(x for x in tr if x.fired)
+            cls = etruth.get(first.raw.event_id, ("?",))[0]
+            cause = f"{'+'.join(sorted(set(first.fired)))} on a {cls} contact"
+            fp_cause[cause][0] += 1
+            fp_dims["journey"][lab.journey][0] += 1
+            fp_dims["lang"][lang][0] += 1
+            fp_dims["channel"][first.raw.channel.value][0] += 1
+            if len(shown_fp) < examples:
+                shown_fp.append(f"  FP {cid} {lab.journey} [{cause}]\n" + _lines(tr, etruth))
+    print("-- truly negative contacts as scored (lang/channel): n, <= negative_threshold, <= very_negative, unscored")
+    _table("lang/channel", ev_neg, ("n", "negative", "very", "unscored"))
+    print(f"-- misses (FN) {sum(v[0] for v in fn_cause.values())}")
+    _table("cause", fn_cause, ("n",))
+    for dim, counts in fn_dims.items():
+        _table(dim if dim != "channel" else "channel (negative contacts)", counts, ("n",))
+    print(f"-- false alarms (FP) {sum(v[0] for v in fp_cause.values())}")
+    _table("cause", fp_cause, ("n",))
+    for dim, counts in fp_dims.items():
+        _table(dim if dim != "channel" else "channel (opening contact)", counts, ("n",))
+    if shown:
+        print("-- examples of misses")
+        print("\n".join(shown))
+    if shown_fp:
+        print("-- examples of false alarms")
+        print("\n".join(shown_fp))
+
+
+def _lines(tr: list[Traced], etruth: EventTruth) -> str:
+    return "\n".join(
+        f"     {etruth.get(x.raw.event_id, ('?',))[0]:8} {x.raw.channel.value:12} "
+        f"{x.lang:3} score={x.score if x.score is None else round(x.score, 2)!s:6} "
+        f"nps={x.raw.nps} stars={x.raw.stars} fired={','.join(x.fired)} cues={','.join(x.cues)} "
+        f"aspects={','.join(x.aspects)} | {(x.raw.text or '').replace(chr(10), ' ')[:120]}"
+        for x in tr
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=2000)
@@ -184,12 +334,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--noise", type=float, default=0.1, help="oracle scorer error (sentiment sd)")
     ap.add_argument("--journeys", default="own", help="'own' or MODULE:FUNCTION returning (events, labels)")
     ap.add_argument("--producers-path", default=None, help="worktree to import the producers simulator from")
+    ap.add_argument("--breakdown", action="store_true", help="why each miss/false alarm: scorer or rules")
+    ap.add_argument("--examples", type=int, default=0, help="with --breakdown: print this many misses")
     args = ap.parse_args(argv)
     rules = load_rules()
     if args.journeys == "producers":
-        events, oracle, labels = producers_journeys(args.customers, args.seed, args.producers_path)
+        events, oracle, labels, etruth = producers_journeys(args.customers, args.seed, args.producers_path)
     else:
         events, oracle, labels = load_journeys(args.journeys, args.customers, args.seed)
+        etruth = own_truth(oracle)
     scorers: list[tuple[str, Callable[[RawFeedback], ScoredFeedback]]] = []
     if args.scorer in ("oracle", "both") and oracle:
         rng = random.Random(args.seed + 1)
@@ -211,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         scorers.append(("pipeline (this branch's scoring stage)", lambda r: score_event(r, now=r.event_time)))
     print(f"journeys: {args.journeys}  seed {args.seed}")
     for name, fn in scorers:
-        report(name, labels, replay(events, fn, rules))
+        res = replay(events, fn, rules)
+        report(name, labels, res)
+        if args.breakdown:
+            breakdown(labels, res, etruth, rules, args.examples)
     return 0
 
 

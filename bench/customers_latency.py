@@ -1,8 +1,10 @@
-"""Alert latency of the customers stage: trigger on feedback.scored.v1 -> alert on alerts.customer.v1.
+"""Alert latency: trigger on feedback.raw.v1 (or feedback.scored.v1) -> alert on alerts.customer.v1.
 
 Starts a real Tansu broker and a real faust worker subprocess (``python -m ripple worker``), then
-produces scored events at a fixed rate (default 2,000/s): most are ordinary contacts of returning
-customers, a share are very negative contacts that must raise or update an alert. Latency is
+produces events at a fixed rate (default 2,000/s): most are ordinary contacts of returning
+customers, a share are very negative contacts that must raise or update an alert. By default the
+events are raw feedback with real text through the default (fused) worker, so scoring is included;
+``--input scored`` feeds scored events to a non-fused customers stage instead. Latency is
 measured per alert from just before ``producer.send`` of its trigger to the moment a consumer reads
 the alert (so it includes broker, worker, broker again and the read).
 
@@ -42,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 import orjson  # noqa: E402
 
 from ripple import topics  # noqa: E402
+from ripple.contracts import Channel, RawFeedback  # noqa: E402
 from ripple.dev.procs import free_port, stop_process, wait_until  # noqa: E402
 from ripple.dev.tansu import TansuBroker, create_topics  # noqa: E402
 from streams.customers.journeys import scored  # noqa: E402
@@ -102,7 +105,25 @@ class Reader(threading.Thread):
         self.consumer.close()
 
 
-def build_events(n: int, share: float, customers: int, seed: int) -> tuple[list[tuple[bytes, bytes, str]], set[str]]:
+ORDINARY_TEXTS = (
+    "Where is my order? It was supposed to arrive today.",
+    "Thanks, the delivery was quick and the courier was polite.",
+    "Can I change the delivery address for order 5531?",
+    "Спасибо, всё пришло вовремя, упаковка целая.",
+    "Ευχαριστώ πολύ, η παραγγελία ήρθε νωρίτερα από ό,τι περίμενα.",
+    "Շնորհակալություն, ամեն ինչ կարգին է։",
+    "மிக்க நன்றி, பொருள் சரியான நேரத்தில் வந்தது.",
+)
+TRIGGER_TEXT = "Terrible service, I am furious. Nobody answers and my refund is still missing!"
+
+
+def build_events(n: int, share: float, customers: int, seed: int, raw: bool = True,
+                 ) -> tuple[list[tuple[bytes, bytes, str]], set[str]]:
+    """Ordinary contacts of returning customers plus a share of very negative ones (new customers).
+
+    raw=True: feedback.raw.v1 events with real multilingual text, so the latency includes scoring
+    (the default, fused deployment); raw=False: already scored events for a non-fused customers stage.
+    """
     rng = random.Random(seed)
     now = datetime.now(UTC)
     out: list[tuple[bytes, bytes, str]] = []
@@ -111,12 +132,17 @@ def build_events(n: int, share: float, customers: int, seed: int) -> tuple[list[
         eid = f"lat-{seed}-{i:08d}"
         if rng.random() < share:
             cid = f"angry{i:08d}"  # a new customer each time: every trigger opens an alert
-            ev = scored(cid, eid, now, -0.9, text="Terrible service, I am furious", drivers=("terrible",))
+            text, score = TRIGGER_TEXT, -0.9
             triggers.add(eid)
         else:
             cid = f"cust{rng.randrange(customers):06d}"
-            ev = scored(cid, eid, now, rng.choice([0.6, 0.2, 0.0, -0.1]), text="Where is my order?")
-        out.append((cid.encode(), ev.to_json(), eid))
+            text, score = rng.choice(ORDINARY_TEXTS), rng.choice([0.6, 0.2, 0.0, -0.1])
+        if raw:
+            value = RawFeedback(event_id=eid, customer_id=cid, channel=Channel.CHAT, event_time=now,
+                                text=text).to_json()
+        else:
+            value = scored(cid, eid, now, score, text=text, drivers=("terrible",) if score < -0.5 else ()).to_json()
+        out.append((cid.encode(), value, eid))
     return out, triggers
 
 
@@ -175,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--customers", type=int, default=20_000)
     ap.add_argument("--partitions", type=int, default=2)
     ap.add_argument("--store", default="memory://", help="faust table store: memory:// or rocksdb://")
+    ap.add_argument("--input", choices=("raw", "scored"), default="raw",
+                    help="raw: feedback.raw.v1 through the default fused worker (scoring included); "
+                         "scored: feedback.scored.v1 into a non-fused customers stage")
     ap.add_argument(
         "--fetch-wait-ms",
         type=int,
@@ -199,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             RIPPLE_WORKER_ID=f"bench-{os.getpid()}",
             RIPPLE_FAUST_STORE=args.store,
             RIPPLE_LOG_LEVEL="info",
-            RIPPLE_FUSED_STAGES="false",  # this bench feeds feedback.scored.v1 directly
+            RIPPLE_FUSED_STAGES="true" if args.input == "raw" else "false",
             WEB_PORT=str(free_port()),
             PYTHONPATH=str(ROOT),
         )
@@ -217,8 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             start_new_session=True,
         )
         try:
-            events, triggers = build_events(n, args.alert_share, args.customers, seed=1)
-            warm, warm_triggers = build_events(200, 0.5, 100, seed=2)
+            raw = args.input == "raw"
+            in_topic = topics.RAW if raw else topics.SCORED
+            events, triggers = build_events(n, args.alert_share, args.customers, seed=1, raw=raw)
+            warm, warm_triggers = build_events(200, 0.5, 100, seed=2, raw=raw)
 
             def trigger_of(value: bytes) -> str | None:
                 tid = orjson.loads(value).get("trigger_event_id")
@@ -238,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             reader = Reader(broker.bootstrap, topics.CUSTOMER_ALERTS, trigger_of)
             reader.start()
             print("worker: waiting for it to join and process a warm-up batch ...")
-            run_load(broker.bootstrap, topics.SCORED, warm, 200)
+            run_load(broker.bootstrap, in_topic, warm, 200)
 
             def warmed() -> bool:
                 if worker.poll() is not None:
@@ -249,10 +280,10 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"worker consumer fetch wait: {args.fetch_wait_ms or 'faust default (1500)'} ms; "
                 f"load: {args.rate:.0f} events/s for {args.seconds:.0f}s, {len(triggers)} alert triggers "
-                f"({args.alert_share:.0%}), store {args.store}"
+                f"({args.alert_share:.0%}), store {args.store}, input {in_topic}"
             )
             cpu0, wall0 = cpu_seconds(worker.pid), time.perf_counter()
-            sent = run_load(broker.bootstrap, topics.SCORED, events, args.rate)
+            sent = run_load(broker.bootstrap, in_topic, events, args.rate)
             with contextlib.suppress(TimeoutError):  # missing alerts are reported below
                 wait_until(lambda: triggers <= set(reader.arrived), 60, "every alert")
             reader.stop.set()

@@ -353,7 +353,10 @@ class Simulator:
             "channel": None,
         }
         if incident is not None:
-            plan.update(aspect=incident.aspect, channel=incident.channel)
+            # An abusive customer stays abusive when an incident hits them: the journey is "every event
+            # abusive" and the customer is labelled abusive, not dissatisfied, so a clean complaint here
+            # would contradict the customer's own label.
+            plan.update(aspect=incident.aspect, channel=incident.channel, abusive=j == "abusive")
             return plan
         if j == "quiet_regular":
             plan["sentiment"] = "neutral" if rng.random() < 0.6 else "positive"

@@ -1,6 +1,7 @@
-"""Faust glue for the customers stage: tables keyed by customer id, four small agents and a timer.
+"""Faust glue for the customers stage: tables keyed by customer id, four small handlers and a timer.
 
-- ``customers``: feedback.scored.v1 -> customer state -> alerts.customer.v1 (+ hostile contacts).
+- ``customers``: a scored event -> customer state -> alerts.customer.v1 (+ hostile contacts); fused
+  into the scoring pass by default, else an agent over feedback.scored.v1.
 - ``customer_followups``: feedback.followups.v1 -> acknowledged / closed.
 - ``customer_ticks``: the SLA timer's ticks -> sla_warning / sla_breach. Tables can only be changed
   from inside a stream (faust writes the changelog to the event's partition), so the timer does not
@@ -8,25 +9,27 @@
 - ``agent_exposure``: hostile contacts re-keyed by agent id -> agent_abuse supervisor alerts.
 
 All topics feeding the customers table are keyed by customer id with the same partition count, so
-a customer's state, its changelog partition and its inputs live on one partition.
+a customer's state, its changelog partition and its inputs live on one partition. The input topics
+are consumed in batches (``streams.app.batch_agent``) and every table write and output goes through
+the worker's outbox, which keeps the changelog in write order.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable
 from datetime import UTC, datetime
 from typing import Any
 
 from ripple import topics
 from ripple.contracts import AlertKind, CustomerAlert, ScoredFeedback
-from streams.app import _topic, app, dead_letter, on_scored, settings
+from streams.app import _topic, app, batch_agent, dead_letter, on_scored, outbox, settings
 from streams.customers import metrics
 from streams.customers.config import get_rules
 from streams.customers.exposure import Exposure, decode_hostile, encode_hostile, record_hostile
 from streams.customers.followups import Rejection, validate_followup
 from streams.customers.rules import Outcome, apply_followup, process_event, tick
 from streams.customers.state import CustomerState, due_entry, next_deadline
+from streams.outbox import put, track_persisted_offsets
 from streams.scoring import Failure
 
 STAGE = "customers"
@@ -60,6 +63,9 @@ hostile_topic = _internal("customers-hostile-by-agent")
 customers_table = _table("customers", "customer_id -> CustomerState (orjson)")
 due_table = _table("customers-due", "customer_id -> [warn_at, due_by] for open alerts only")
 exposure_table = _table("agent-exposure", "agent_id -> hostile contacts of the current shift")
+for _t in (customers_table, due_table, exposure_table):
+    track_persisted_offsets(outbox(), _t)
+
 
 _process_scored = metrics.PROCESS_SECONDS.labels("scored")  # label lookups hoisted off the hot path
 _tick_sent: dict[bytes, float] = {}
@@ -67,21 +73,22 @@ _tick_sent: dict[bytes, float] = {}
 
 
 async def _publish(key: bytes, alert: CustomerAlert) -> None:
-    await alerts_topic.send(key=key, value=alert.to_json())
+    await outbox().append_keyed(alerts_topic.get_topic_name(), key, alert.to_json())
     metrics.ALERTS.labels(alert.kind.value, alert.severity.value).inc()
 
 
-def _save(key: bytes, out: Outcome) -> None:
+def _save(event: Any, key: bytes, out: Outcome) -> None:
+    box, partition = outbox(), event.message.partition
     data = out.state.to_bytes()
-    customers_table[key] = data
+    put(box, customers_table, partition, key, data)
     metrics.STATE_BYTES.observe(len(data))
     entry = due_entry(out.state)
     if entry is None:
         # A customer who never had an alert cannot be in the due table: skip the lookup (hot path).
         if out.state.episode is not None and key in due_table:
-            del due_table[key]
+            put(box, due_table, partition, key, None)
     elif due_table.get(key) != entry:
-        due_table[key] = entry
+        put(box, due_table, partition, key, entry)
 
 
 async def _emit(key: bytes, out: Outcome) -> None:
@@ -109,65 +116,63 @@ async def customers(event: Any, ev: ScoredFeedback) -> Failure | None:
     if out.duplicate:
         metrics.DUPLICATES.labels("scored").inc()
         return None
-    _save(key, out)
+    _save(event, key, out)
     await _emit(key, out)
     if out.hostile is not None:
-        await hostile_topic.send(key=out.hostile.agent_id.encode(), value=encode_hostile(out.hostile))
+        await outbox().append_keyed(hostile_topic.get_topic_name(), out.hostile.agent_id.encode(),
+                                    encode_hostile(out.hostile))
     _process_scored.observe(time.perf_counter() - started)
     return None
 
 
-@app.agent(followups_topic, name="customer_followups")
-async def customer_followups(stream: AsyncIterable[Any]) -> None:
+@batch_agent(followups_topic)
+async def customer_followups(event: Any) -> None:
     """feedback.followups.v1 -> acknowledged / closed (loop closed, time-to-close measured)."""
-    async for event in stream.events():  # type: ignore[attr-defined]
-        fu = validate_followup(event.value or b"")
-        if isinstance(fu, Rejection):
-            await dead_letter(STAGE, Failure(fu.reason, fu.detail), event)
-            continue
-        key = event.key
-        if not _key_matches(key, fu.customer_id):
-            await dead_letter(STAGE, Failure("key_mismatch", f"key {key!r} != customer_id"), event)
-            continue
-        out = apply_followup(CustomerState.from_bytes(customers_table.get(key)), fu, rules, datetime.now(UTC))
-        result = "duplicate" if out.duplicate else out.ignored or "applied"
-        metrics.FOLLOWUPS.labels(fu.kind.value, result).inc()
-        if out.alerts or (not out.duplicate and out.ignored is None):
-            _save(key, out)
-        elif out.ignored == "already_closed":
-            _save(key, out)  # remember the follow-up id so a replay stays a no-op
+    fu = validate_followup(event.value or b"")
+    if isinstance(fu, Rejection):
+        await dead_letter(STAGE, Failure(fu.reason, fu.detail), event)
+        return
+    key = event.key
+    if not _key_matches(key, fu.customer_id):
+        await dead_letter(STAGE, Failure("key_mismatch", f"key {key!r} != customer_id"), event)
+        return
+    out = apply_followup(CustomerState.from_bytes(customers_table.get(key)), fu, rules, datetime.now(UTC))
+    result = "duplicate" if out.duplicate else out.ignored or "applied"
+    metrics.FOLLOWUPS.labels(fu.kind.value, result).inc()
+    if out.alerts or (not out.duplicate and out.ignored is None):
+        _save(event, key, out)
+    elif out.ignored == "already_closed":
+        _save(event, key, out)  # remember the follow-up id so a replay stays a no-op
+    await _emit(key, out)
+
+
+@batch_agent(ticks_topic)
+async def customer_ticks(event: Any) -> None:
+    """SLA ticks from the timer -> sla_warning / sla_breach, each at most once per alert."""
+    key = event.key
+    if key is None:
+        return
+    _tick_sent.pop(key, None)
+    raw = customers_table.get(key)
+    if raw is None:
+        return
+    out = tick(key.decode(), CustomerState.from_bytes(raw), rules, datetime.now(UTC))
+    if out.alerts:
+        _save(event, key, out)
         await _emit(key, out)
 
 
-@app.agent(ticks_topic, name="customer_ticks")
-async def customer_ticks(stream: AsyncIterable[Any]) -> None:
-    """SLA ticks from the timer -> sla_warning / sla_breach, each at most once per alert."""
-    async for event in stream.events():  # type: ignore[attr-defined]
-        key = event.key
-        if key is None:
-            continue
-        _tick_sent.pop(key, None)
-        raw = customers_table.get(key)
-        if raw is None:
-            continue
-        out = tick(key.decode(), CustomerState.from_bytes(raw), rules, datetime.now(UTC))
-        if out.alerts:
-            _save(key, out)
-            await _emit(key, out)
-
-
-@app.agent(hostile_topic, name="agent_exposure")
-async def agent_exposure(stream: AsyncIterable[Any]) -> None:
+@batch_agent(hostile_topic)
+async def agent_exposure(event: Any) -> None:
     """Hostile contacts keyed by agent -> one agent_abuse alert per agent and shift past the threshold."""
-    async for event in stream.events():  # type: ignore[attr-defined]
-        key = event.key
-        if key is None or not event.value:
-            continue
-        hostile = decode_hostile(event.value)
-        state, alert = record_hostile(Exposure.from_bytes(exposure_table.get(key)), hostile, rules, datetime.now(UTC))
-        exposure_table[key] = state.to_bytes()
-        if alert is not None:
-            await _publish(key, alert)
+    key = event.key
+    if key is None or not event.value:
+        return
+    hostile = decode_hostile(event.value)
+    state, alert = record_hostile(Exposure.from_bytes(exposure_table.get(key)), hostile, rules, datetime.now(UTC))
+    put(outbox(), exposure_table, event.message.partition, key, state.to_bytes())
+    if alert is not None:
+        await _publish(key, alert)
 
 
 @app.timer(interval=rules.tick_interval_s, name="customers_sla_clock")  # type: ignore[untyped-decorator]

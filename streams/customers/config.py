@@ -23,9 +23,19 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from ripple.contracts import Channel
+
 CONFIG_ENV = "RIPPLE_CUSTOMERS_CONFIG"
 
-RULES = ("very_negative", "nps_detractor", "repeat_negative", "threat", "broken_promise")
+RULES = (
+    "very_negative",
+    "complaint",
+    "nps_detractor",
+    "low_rating",
+    "repeat_negative",
+    "threat",
+    "broken_promise",
+)
 """Names of the dissatisfaction rules; they appear as ``AlertReason.rule`` on the alert topic."""
 
 
@@ -61,8 +71,20 @@ class CustomerRules(BaseSettings):
     negative_threshold: float = Field(default=-0.15, le=0, description="<= this: a negative contact.")
     very_negative_threshold: float = Field(default=-0.45, le=0, description="<= this: one contact is enough.")
     positive_threshold: float = Field(default=0.3, ge=0, description=">= this after an alert: recovered.")
+    # "Let him say it to you, not to his friends": a complaint made to us directly is an unresolved
+    # complaint until someone answers it, however politely it is worded, so one is enough there.
+    complaint_channels: tuple[str, ...] = Field(
+        default=("chat", "email"),
+        description="Channels where one negative contact (<= negative_threshold) is a complaint to answer.",
+    )
+    complaint_needs_aspect: bool = Field(
+        default=True, description="...only when it names what went wrong (a taxonomy aspect or cue)."
+    )
     nps_detractor_max: int = Field(default=6, ge=0, le=10, description="NPS <= this is a detractor.")
     nps_text_threshold: float = Field(default=-0.05, le=0, description="...when the text sentiment is <= this.")
+    # Stars and CSAT have their own detractors: 1-2 of 5 is a negative rating in every convention.
+    low_stars_max: int = Field(default=2, ge=1, le=5, description="Stars <= this with negative text: low_rating.")
+    low_csat_max: int = Field(default=2, ge=1, le=5, description="CSAT <= this with negative text: low_rating.")
     repeat_negative_count: int = Field(default=2, ge=2, description="Negative contacts within the window...")
     repeat_window_days: float = Field(default=7.0, gt=0)
     threat_cues: tuple[str, ...] = ("churn_threat", "public_threat")
@@ -123,6 +145,15 @@ class CustomerRules(BaseSettings):
         unknown = set(value) - set(RULES)
         if unknown:
             raise ValueError(f"unknown rules {sorted(unknown)}; known: {', '.join(RULES)}")
+        return value
+
+    @field_validator("complaint_channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = {c.value for c in Channel}
+        unknown = set(value) - known
+        if unknown:  # a typo would silently switch the rule off for that channel
+            raise ValueError(f"unknown channels {sorted(unknown)}; known: {', '.join(sorted(known))}")
         return value
 
     @property

@@ -110,7 +110,13 @@ SENTIMENT = {
     "foreign_neg": (-0.9, -0.6),
     "foreign_pos": (0.5, 0.9),
 }
-CUES = {"churn": ("churn_threat",), "public": ("public_threat",), "abuse": ("abuse",)}
+# A good scorer reports a broken promise as the cue (the aspect alone only says a promise was mentioned).
+CUES = {
+    "churn": ("churn_threat",),
+    "public": ("public_threat",),
+    "abuse": ("abuse",),
+    "promise": ("broken_promise",),
+}
 ASPECTS = {"promise": ("broken_promise",)}
 
 Step = tuple[float, str, Channel]  # (day offset, mood, channel)

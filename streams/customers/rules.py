@@ -46,7 +46,9 @@ SEVERITY_ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICA
 SEVERITY_WEIGHT = {Severity.LOW: 1.0, Severity.MEDIUM: 2.0, Severity.HIGH: 3.0, Severity.CRITICAL: 4.0}
 RULE_SEVERITY = {
     "very_negative": Severity.HIGH,
+    "complaint": Severity.MEDIUM,
     "nps_detractor": Severity.MEDIUM,
+    "low_rating": Severity.MEDIUM,
     "repeat_negative": Severity.MEDIUM,
     "threat": Severity.HIGH,
     "broken_promise": Severity.MEDIUM,
@@ -72,10 +74,15 @@ ACTIONS = (
         "Acknowledge today, investigate quickly, resolve, and tell the customer yourself before the deadline.",
     ),
     (
+        "complaint",
+        "Answer the complaint today: acknowledge, fix what it names, and tell the customer yourself.",
+    ),
+    (
         "repeat_negative",
         "Repeated bad contacts: one named owner takes the case across channels and calls back.",
     ),
     ("nps_detractor", "Call the detractor back, ask what went wrong, and close the loop."),
+    ("low_rating", "Answer the low rating: ask what went wrong, fix it, and close the loop."),
 )
 ABUSE_ACTION = (
     "Abuse path, not win-back: protect the agent, answer per the abuse policy, no compensation; "
@@ -199,6 +206,23 @@ def _reasons(
             )
         )
     if (
+        "complaint" in on
+        and flags & NEGATIVE
+        and not flags & VERY_NEGATIVE  # very_negative already covers it, with a higher severity
+        and ev.channel.value in rules.complaint_channels
+        and (not rules.complaint_needs_aspect or ev.aspects or set(ev.cues) - set(rules.abuse_cues))
+    ):
+        out.append(
+            AlertReason(
+                rule="complaint",
+                event_ids=me,
+                channels=ch,
+                drivers=drivers,
+                detail=f"complaint ({', '.join(ev.aspects[:4]) or ', '.join(ev.cues[:4])}), satisfaction {score:.2f}",
+                snippet=snippet,
+            )
+        )
+    if (
         "nps_detractor" in on
         and ev.nps is not None
         and ev.nps <= rules.nps_detractor_max
@@ -215,6 +239,25 @@ def _reasons(
                 snippet=snippet,
             )
         )
+    if "low_rating" in on and ev.sentiment is not None and ev.sentiment <= rules.nps_text_threshold:
+        low = (
+            f"{ev.stars} stars"
+            if ev.stars is not None and ev.stars <= rules.low_stars_max
+            else f"CSAT {ev.csat}"
+            if ev.csat is not None and ev.csat <= rules.low_csat_max
+            else None
+        )
+        if low is not None:
+            out.append(
+                AlertReason(
+                    rule="low_rating",
+                    event_ids=me,
+                    channels=ch,
+                    drivers=drivers,
+                    detail=f"{low} with negative text ({ev.sentiment:.2f})",
+                    snippet=snippet,
+                )
+            )
     if "repeat_negative" in on and flags & NEGATIVE:
         since = ev.event_time.timestamp() - rules.repeat_window_days * DAY
         hits = [
@@ -247,9 +290,11 @@ def _reasons(
                     snippet=snippet,
                 )
             )
-    # A "promise" mentioned in a clearly positive contact ("earlier than promised") is a promise kept.
+    # The cue says a promise was broken; a clearly positive contact with it ("earlier than promised") is a
+    # promise kept. The aspect only says a promise was *mentioned* ("a day earlier than you said"), so it
+    # counts only in a negative contact.
     if "broken_promise" in on and not flags & POSITIVE:
-        marks = [m for m in rules.broken_promise_markers if m in ev.cues or m in ev.aspects]
+        marks = [m for m in rules.broken_promise_markers if m in ev.cues or (m in ev.aspects and flags & NEGATIVE)]
         if marks:
             out.append(
                 AlertReason(

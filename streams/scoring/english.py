@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
 
 SCORER = "vader+cs"
 VERSION = "3.3.2+cs.1"
@@ -56,6 +57,8 @@ WORDS: dict[str, float] = {
     "please": 0.0,
     "interest": 0.0,
     "credit": 0.0,
+    # A discourse marker ("Honestly, I expected better"), not praise of anyone's honesty.
+    "honestly": 0.0,
 }
 
 # Phrase -> (synthetic token, valence). Order matters: longer phrases first.
@@ -63,13 +66,15 @@ _N = r"(?:\d+|a few|a couple of|two|three|four|five|six|ten|several|many)"
 PHRASES: tuple[tuple[str, str, float], ...] = (
     (
         "never_arrived",
-        r"never (?:arrived|came|showed up|turned up|got delivered|delivered|received (?:it|them|my \w+))",
+        r"never (?:arrived|came|showed up|turned up|got delivered|delivered|received (?:it|them|my \w+))"
+        r"|nothing (?:ever )?(?:came|arrived|showed up|turned up|was delivered)",
         -2.2,
     ),
     (
         "still_not_arrived",
         r"still (?:not|hasn'?t|haven'?t|has not|have not|didn'?t|did not) (?:arrived?|received?|come|"
-        r"been delivered|got it|gotten|heard back|been refunded)",
+        r"been delivered|got it|gotten|heard back|been refunded)"
+        r"|still (?:don'?t|do not|haven'?t|have not) (?:have|got) (?:my|the|a|any)",
         -2.2,
     ),
     (
@@ -84,12 +89,19 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
         -1.8,
     ),
     ("no_refund", r"no refund", -1.6),
+    # Dashed expectations and demands for the money back: VADER sees only "better" / "want".
+    (
+        "expected_better",
+        r"(?:expected|expecting|deserve|deserved) (?:much |a lot |so much |far )?(?:better|more)",
+        -1.8,
+    ),
+    ("money_back", r"(?:want|need|demand|asking for) (?:my money back|a (?:full )?refund)", -1.5),
     ("hung_up", r"hung up(?: on (?:me|us))?|put the phone down on (?:me|us)", -2.0),
     ("on_hold", r"on hold", -1.2),
     (
         "nobody_answers",
         r"(?:no ?one|nobody|no body) (?:answers|answered|picks up|picked up|replies|replied|responds|"
-        r"responded|called (?:me )?back|got back to me|helps|helped|cares)",
+        r"responded|called (?:me )?back|got back to me|helps|helped|cares|listens|listened)",
         -1.8,
     ),
     (
@@ -101,7 +113,7 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
     ("fell_apart", r"fell apart|falling apart|broke after", -2.0),
     ("is_a_joke", r"(?:is|was|are|what) a (?:complete |total |bad )?joke", -2.0),
     ("never_again", r"never again|never (?:ordering|buying|shopping|using) (?:from|with|here|again)", -2.0),
-    ("took_ages", r"took (?:ages|forever|weeks|months)", -1.8),
+    ("took_ages", r"took (?:ages|forever|weeks|months)|rang (?:forever|for ages|endlessly|and rang)", -1.8),
     (
         "waited_long",
         r"(?:waited|waiting|wait) (?:for )?(?:over |more than |almost |nearly )?"
@@ -117,7 +129,8 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
     ),
     (
         "late_again",
-        r"(?:late|delayed) again|again late|(?:is|was|are|were|arrived|came|running|turned up) (?:\w+ )?late",
+        r"(?:late|delayed) again|again late|(?:is|was|are|were|arrived|came|running|turned up) (?:\w+ )?late"
+        r"|(?:a|one|two|three|four|five|ten|\d+) (?:full )?(?:days?|weeks?|months?) late",
         -1.5,
     ),
     ("refused", r"refus(?:es|ed|e) to|won'?t (?:refund|replace|repair)", -1.5),
@@ -129,6 +142,9 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
         + r" ?(?:hours?|days?|weeks?|months?)",
         -1.5,
     ),
+    # A letter's salutation carries no opinion ("Good morning,\n my parcel never came"); VADER scores
+    # "good" +1.9. Only as the opening salutation: in tweets "good morning!" is a wish, and gold-rated so.
+    ("greeting", r"(?<![\w\W])good (?:morning|afternoon|evening|day)(?=\s*,)", 0.0),
     ("no_opinion", r"neither good nor bad|nothing special|so-so|nothing to say|average\.?$", 0.0),
     ("problem_solved", r"(?:problem|issue) (?:was )?(?:solved|resolved|fixed|sorted)", 1.8),
     ("above_beyond", r"above and beyond", 2.5),
@@ -143,6 +159,14 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
         1.8,
     ),
     ("spot_on", r"spot on", 1.8),
+    # "No waiting at all": the absence of a wait, praised (VADER reads "no" as -1.2).
+    ("no_wait", r"no (?:waiting|wait|queues?|delays?)(?: at all| whatsoever)", 1.2),
+    # "Sorted without fuss": the absence of a problem, praised (VADER sees only "without" + a bad word).
+    (
+        "no_fuss",
+        r"without (?:any |a |much )?(?:fuss|hassle|problems?|issues?|trouble|hiccups?|delays?|complications?)",
+        1.5,
+    ),
     ("sorted", r"(?:sorted (?:it |this |everything )?(?:out|quickly|straight away|in minutes))", 1.5),
 )
 # The words a phrase can start with. One alternation regex over all phrases cost ~170 us a text (the
@@ -150,11 +174,14 @@ PHRASES: tuple[tuple[str, str, float], ...] = (
 TRIGGERS: dict[str, frozenset[str]] = {
     name: frozenset(words.split())
     for name, words in {
-        "never_arrived": "never",
+        "never_arrived": "never nothing",
         "still_not_arrived": "still",
         "still_waiting": "still",
         "not_received": "not haven't havent hasn't hasnt didn't didnt did have has never",
         "no_refund": "no",
+        "expected_better": "expected expecting deserve deserved",
+        "money_back": "want need demand asking",
+        "greeting": "good",
         "hung_up": "hung put",
         "on_hold": "on",
         "nobody_answers": "no noone nobody",
@@ -163,7 +190,7 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "fell_apart": "fell falling broke",
         "is_a_joke": "is was are what",
         "never_again": "never",
-        "took_ages": "took",
+        "took_ages": "took rang",
         "waited_long": "waited waiting wait",
         "sarcastic_great": "great perfect wonderful brilliant fantastic lovely awesome thanks thank yeah",
         "late_again": "late delayed again is was are were arrived came running turned",
@@ -176,6 +203,8 @@ TRIGGERS: dict[str, frozenset[str]] = {
         "on_time": "arrived came delivered here",
         "fast_delivery": "fast quick speedy prompt rapid",
         "spot_on": "spot",
+        "no_fuss": "without",
+        "no_wait": "no",
         "sorted": "sorted",
     }.items()
 }
@@ -230,11 +259,41 @@ _INQUIRY = re.compile(
 )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)")
+_NEGATORS = frozenset(w for w in NEGATE if "'" not in w) | {"without"}
+
+
+def _ends_negated(chunk: str) -> bool:
+    """Whether one of the last three words of ``chunk`` is a negator VADER would carry forward."""
+    tail = _LOWER_WORD.findall(chunk[-40:].lower())[-3:]
+    return any(w in _NEGATORS or w.endswith("n't") for w in tail)
+
+
+def _fence_sentences(text: str) -> str:
+    """Keep VADER's negation look-back (three words) inside one sentence.
+
+    VADER reads a text as one run of words, so in "Sorted without fuss. Very happy." the "without"
+    negates "happy" across the full stop. Three filler words after a sentence that ends near a negator
+    stop that; the compound depends only on the words' valences, so fillers change nothing else, and
+    sentences that do not end near a negator are left alone (VADER's cost grows with the word count).
+    The filler takes the text's case so an all-capitals text does not look partly capitalised.
+    """
+    parts = _SENTENCE_END.split(text)
+    if len(parts) == 1:
+        return text
+    fill = " CSFENCE CSFENCE CSFENCE " if text.isupper() else " csfence csfence csfence "
+    out = [parts[0]]
+    for prev, part in pairwise(parts):
+        out.append(fill if _ends_negated(prev) else " ")
+        out.append(part)
+    return "".join(out)
+
+
 def score_english(text: str) -> TextScore:
     """VADER compound with the extension, plus the lexicon words/phrases that drove it."""
     a = analyzer()
     rewritten, phrases = _rewrite(text)
-    compound = float(a.polarity_scores(rewritten)["compound"])
+    compound = float(a.polarity_scores(_fence_sentences(rewritten))["compound"])
     if abs(compound) < 0.5 and "?" in text and _INQUIRY.match(text):
         # A plain question ("Does the warranty cover water damage?") asks, it does not complain or praise:
         # the words it mentions carry valence the customer does not express.

@@ -310,6 +310,34 @@ def _exceptions() -> dict[str, tuple[re.Pattern[str], tuple[frozenset[str], ...]
     return out
 
 
+@lru_cache(maxsize=1)
+def _praise_exceptions() -> dict[str, re.Pattern[str]]:
+    """Per language, sincere-praise idioms that contain a complaint-marker word ("will order again",
+    "a day early", the Armenian greeting "Բարի օր" = "good day"): removed before complaint markers are
+    matched, so praise with a plan to come back is not mistaken for sarcasm ("great ... again")."""
+    data = json.loads((DATA / "cues.json").read_text(encoding="utf-8"))
+    return {
+        lang: re.compile("|".join(_pattern(normalise(e, lang)) for e in entries))
+        for lang, entries in data.get("praise_exceptions", {}).items()
+        if entries
+    }
+
+
+def _complaint_markers_outside_praise(text: str, langs: tuple[str, ...]) -> list[str]:
+    """Complaint-marker evidence of ``text`` once sincere-praise idioms are taken out."""
+    tax, pe = combined(), _praise_exceptions()
+    out: list[str] = []
+    for lg in langs:
+        norm = normalise(text, lg)
+        pat = pe.get(lg)
+        if pat is not None:
+            norm = pat.sub(" ", norm)
+        here: dict[str, list[str]] = {}
+        tax.match_tokens(lg, norm, _TOKEN.findall(norm), here)
+        out += here.get("s:complaint", [])
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Found:
     aspects: tuple[str, ...]
@@ -347,6 +375,10 @@ def find(text: str, lang: str) -> Found:
                 found.setdefault(k, []).extend(v)
         else:
             tax.match_tokens(lg, norm, tokens, found)
+    # Both sarcasm ingredients: make sure the complaint words are not part of sincere praise.
+    # (Rare, so the second pass costs nothing on the common path.)
+    if "s:complaint" in found and "s:sarcasm" in found and not _complaint_markers_outside_praise(text, langs):
+        del found["s:complaint"]
     a = {k[2:]: v for k, v in found.items() if k.startswith("a:")}
     c = {k[2:]: v for k, v in found.items() if k.startswith("c:")}
     if "abuse" not in c and shouting_at_someone(text):

@@ -1,5 +1,9 @@
 """faust glue for the windows stage: count scored events into windows, close them on a timer.
 
+Fused (the default), the scoring pass hands each scored event to ``windows``; the window state of a
+batch is persisted before the batch is acknowledged. Aggregates and spike alerts go out through the
+worker's outbox.
+
 State: every window a partition touched is persisted, as a whole, in the faust table
 ``windows-state`` (changelog-backed; key ``"<partition>|<window start>"``, written to the changelog
 partition of its source partition), so a restarted worker recovers its windows, including the
@@ -7,9 +11,9 @@ event ids already counted, and re-emits them with the same versions. The spike d
 seasonal profiles, firing spikes) is persisted the same way in ``spike-detector`` after every window
 close, so a spike firing at a crash still gets its ``resolved`` event.
 
-The aggregates are global per window: run the windows stage with all partitions of
-``feedback.scored.v1`` on one worker (the default deployment). With several workers each would
-emit its own partitions' partial counts under the same key.
+The aggregates are global per window: run the windows stage with all partitions of its source
+topic (feedback.raw.v1 fused, feedback.scored.v1 not) on one worker (the default deployment). With
+several workers each would emit its own partitions' partial counts under the same key.
 """
 
 from __future__ import annotations
@@ -17,17 +21,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterable
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-from pydantic import ValidationError
-
 from ripple import topics
-from ripple.contracts import ScoredFeedback, parse
+from ripple.contracts import ScoredFeedback
 from streams import metrics as stream_metrics
-from streams.app import app, dead_letter, scored_topic, settings
+from streams.app import app, on_scored, outbox, settings
 from streams.scoring import Failure
 from streams.windows import metrics
 from streams.windows.config import WindowSettings
@@ -62,8 +62,13 @@ class _Runtime:
     gauges: set[tuple[str, str]] = set()  # noqa: RUF012 - module singleton
 
 
+SOURCE_TOPIC = topics.RAW if settings.fused_stages else topics.SCORED
+"""Fused (the default), windows count in the scoring pass, on the raw topic's partitions."""
+_events_in = stream_metrics.EVENTS.labels(STAGE)
+
+
 def _assigned() -> set[int]:
-    return {tp.partition for tp in app.consumer.assignment() if tp.topic == topics.SCORED}
+    return {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE_TOPIC}
 
 
 def _reload() -> None:
@@ -92,7 +97,7 @@ def _persist() -> None:
             state_table.data.pop(key, None)
         else:
             state_table.data[key] = w.value
-        state_table.send_changelog(w.partition, key, w.value)
+        outbox().append(state_table.changelog_topic.get_topic_name(), w.partition, key, w.value)
 
 
 def _persist_detector() -> None:
@@ -101,7 +106,7 @@ def _persist_detector() -> None:
         key = name.encode()
         if detector_table.data.get(key) != value:
             detector_table.data[key] = value
-            detector_table.send_changelog(DETECTOR_PARTITION, key, value)
+            outbox().append(detector_table.changelog_topic.get_topic_name(), DETECTOR_PARTITION, key, value)
 
 
 def _count(sf: ScoredFeedback, outcome: Outcome) -> None:
@@ -116,38 +121,35 @@ def _count(sf: ScoredFeedback, outcome: Outcome) -> None:
                 metrics.COMPLAINTS.labels(channel, a).inc()
 
 
-@app.agent(scored_topic)
-async def windows(stream: AsyncIterable[Any]) -> None:
-    """feedback.scored.v1 -> window state (persisted); emission happens in ``close_windows``."""
-    async for events in stream.take_events(500, within=0.05):  # type: ignore[attr-defined]
-        if _Runtime.needs_reload:
-            _reload()
-        now = time.time()
-        for event in events:
-            try:
-                sf = parse(ScoredFeedback, event.value)
-            except (ValidationError, orjson.JSONDecodeError) as exc:
-                await dead_letter(STAGE, Failure("invalid_scored", str(exc)[:2000]), event)
-                continue
-            outcome = store.add(sf, event.message.partition, now)
-            _count(sf, outcome)
-            if outcome is Outcome.EXPIRED:
-                await dead_letter(STAGE, Failure("window_expired", f"event_time {sf.event_time.isoformat()} is "
-                                                 f"older than the window retention ({wcfg.retention_s:.0f}s)"),
-                                  event)
-        _persist()
-        # The batch's events are acknowledged (and may be committed) as soon as this body ends; make
-        # sure their window state is in the broker first. faust's own commit flushes too, but not on
-        # every shutdown path (a SIGTERM followed by SIGKILL lost state in tests without this).
-        await app.producer.flush()
-        stream_metrics.EVENTS.labels(STAGE).inc(len(events))  # denominator of the dead-letter ratio
-        metrics.OPEN_WINDOWS.set(len(store.windows))
+@on_scored(STAGE, batch_end=lambda: _batch_end())
+async def windows(event: Any, sf: ScoredFeedback) -> Failure | None:
+    """A scored event -> its window (in memory); ``_batch_end`` persists, ``close_windows`` emits."""
+    if _Runtime.needs_reload:
+        _reload()
+    outcome = store.add(sf, event.message.partition, time.time())
+    _count(sf, outcome)
+    _events_in.inc()  # denominator of the dead-letter ratio
+    if outcome is Outcome.EXPIRED:
+        return Failure("window_expired", f"event_time {sf.event_time.isoformat()} is older than the window "
+                                         f"retention ({wcfg.retention_s:.0f}s)")
+    return None
+
+
+async def _batch_end() -> None:
+    """Before a batch is acknowledged its window state must be on its way to the changelog.
+
+    Fused, the scoring pass flushes the producer after this, before acking the batch (faust's own
+    commit flushes too, but not on every shutdown path: a SIGTERM followed by SIGKILL lost state in
+    tests when nothing flushed per batch).
+    """
+    _persist()
+    metrics.OPEN_WINDOWS.set(len(store.windows))
 
 
 async def _send_spike(ev: SpikeEvent, emitted_at: datetime) -> None:
     alert = spike_record(ev, wcfg.size_s, emitted_at)
     metrics.SPIKE_ALERTS.labels(alert.state, alert.severity).inc()
-    await spikes_topic.send(key=alert.spike_id.encode(), value=alert.to_json())
+    await outbox().append_keyed(spikes_topic.get_topic_name(), alert.spike_id.encode(), alert.to_json())
 
 
 def _update_spike_gauges() -> None:
@@ -195,13 +197,16 @@ async def close_windows() -> None:
         for ev in detector.observe(cw):
             await _send_spike(ev, emitted_at)
     for row in rows:
-        await aggregates_topic.send(key=row.key.encode(), value=aggregate_record(row, emitted_at).to_json())
+        await outbox().append_keyed(aggregates_topic.get_topic_name(), row.key.encode(),
+                                    aggregate_record(row, emitted_at).to_json())
         metrics.AGGREGATES.labels("correction" if row.counts.late else "window").inc()
+    await outbox().flush()  # emitted before the closed windows' state is persisted as closed
     if closed:
         _update_spike_gauges()
         _persist_detector()
     store.expire(now)
     _persist()
+    await outbox().flush()
     wm = store.watermark.value(now)
     if wm > 0:
         metrics.WATERMARK_LAG.set(max(0.0, now - wm))

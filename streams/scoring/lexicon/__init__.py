@@ -19,7 +19,7 @@ from streams.scoring.lexicon.engine import Scorer, load, load_emoji
 
 SCORER = "ripple-lexicon"
 # Bump on any change to data/ or to the rules in engine.py: scored events carry it.
-VERSION = "0.2.0"
+VERSION = "0.2.1"
 # "ta-Latn": Tamil written in Latin letters ("Tanglish"), code-mixed with English (smaller lexicon).
 SUPPORTED: frozenset[str] = frozenset({"el", "ru", "hy", "ta", "ta-Latn"})
 

@@ -40,8 +40,53 @@ def test_one_very_negative_contact_opens_an_alert_with_evidence() -> None:
 
 
 def test_a_mildly_negative_contact_alone_is_not_an_alert() -> None:
+    # No aspect or cue: nothing says what went wrong, so there is no complaint to answer yet.
     _, alerts = feed([scored("c1", "e1", T0, -0.3)])
     assert alerts == []
+
+
+def test_one_complaint_said_to_us_in_chat_or_email_is_enough() -> None:
+    # "Let him say it to you, not to his friends": a mildly worded complaint that names what went wrong,
+    # made to us directly, is an unresolved complaint and gets a follow-up.
+    for channel in (Channel.CHAT, Channel.EMAIL):
+        _, [a] = feed([scored("c1", "e1", T0, -0.3, channel=channel, aspects=("delivery",))])
+        assert a.kind is AlertKind.OPENED and [r.rule for r in a.reasons] == ["complaint"]
+        assert a.severity is Severity.MEDIUM and "delivery" in a.reasons[0].detail
+
+
+@pytest.mark.parametrize(
+    ("channel", "sentiment", "aspects", "fires"),
+    [
+        (Channel.REVIEW, -0.3, ("delivery",), False),  # rated channels speak through their ratings
+        (Channel.PHONE_SURVEY, -0.3, ("delivery",), False),
+        (Channel.CHAT, -0.1, ("delivery",), False),  # above negative_threshold: not a complaint
+        (Channel.CHAT, 0.4, ("delivery",), False),
+    ],
+)
+def test_complaint_rule_needs_a_direct_channel_and_negative_text(
+    channel: Channel, sentiment: float, aspects: tuple[str, ...], fires: bool
+) -> None:
+    _, alerts = feed([scored("c1", "e1", T0, sentiment, channel=channel, aspects=aspects)])
+    assert bool(alerts) is fires
+
+
+def test_complaint_rule_is_configurable() -> None:
+    ev = scored("c1", "e1", T0, -0.3, channel=Channel.REVIEW)
+    assert feed([ev])[1] == []
+    wide = CustomerRules(complaint_channels=("review",), complaint_needs_aspect=False)
+    assert [r.rule for a in feed([ev], wide)[1] for r in a.reasons] == ["complaint"]
+    off = CustomerRules(enabled_rules=("very_negative",))
+    assert feed([scored("c1", "e1", T0, -0.3, aspects=("delivery",))], off)[1] == []
+
+
+def test_an_unknown_complaint_channel_is_rejected_at_start() -> None:
+    with pytest.raises(ValueError, match="unknown channels"):
+        CustomerRules(complaint_channels=("chat", "emial"))
+
+
+def test_a_very_negative_complaint_reports_very_negative_only() -> None:
+    _, [a] = feed([scored("c1", "e1", T0, -0.8, aspects=("delivery",))])
+    assert [r.rule for r in a.reasons] == ["very_negative"]
 
 
 def test_two_negative_contacts_within_seven_days_across_channels() -> None:
@@ -72,6 +117,30 @@ def test_nps_detractor_needs_negative_text(nps: int, sentiment: float | None, fi
 
 
 @pytest.mark.parametrize(
+    ("fields", "sentiment", "fires"),
+    [
+        ({"stars": 2, "public": True}, -0.2, True),  # a 2-star review that complains
+        ({"stars": 1, "public": True}, -0.06, True),
+        ({"stars": 3, "public": True}, -0.4, False),  # a middling rating: a passive with a gripe
+        ({"stars": 2, "public": True}, 0.3, False),  # the text does not complain
+        ({"csat": 2}, -0.1, True),
+        ({"csat": 3}, -0.3, False),
+    ],
+)
+def test_low_rating_needs_negative_text(fields: dict[str, object], sentiment: float, fires: bool) -> None:
+    # satisfaction pinned above every other rule's threshold: only low_rating can fire here.
+    ev = scored("c1", "e1", T0, sentiment, channel=Channel.REVIEW, satisfaction=0.0, **fields)
+    _, alerts = feed([ev])
+    assert [r.rule for a in alerts for r in a.reasons] == (["low_rating"] if fires else [])
+
+
+def test_low_rating_thresholds_are_configurable() -> None:
+    ev = scored("c1", "e1", T0, -0.2, channel=Channel.REVIEW, satisfaction=0.0, stars=3)
+    assert feed([ev])[1] == []
+    assert [r.rule for a in feed([ev], CustomerRules(low_stars_max=3))[1] for r in a.reasons] == ["low_rating"]
+
+
+@pytest.mark.parametrize(
     ("cue", "severity", "reach"),
     [("churn_threat", Severity.HIGH, 10), ("public_threat", Severity.CRITICAL, 100)],
 )
@@ -83,10 +152,18 @@ def test_threat_cues_alert_even_with_mild_text(cue: str, severity: Severity, rea
 
 
 def test_broken_promise_by_cue_or_aspect() -> None:
-    _, [a] = feed([scored("c1", "e1", T0, 0.2, aspects=("broken_promise", "price"))])
+    _, [a] = feed([scored("c1", "e1", T0, -0.2, aspects=("broken_promise", "price"))])
     _, [b] = feed([scored("c2", "e2", T0, 0.0, cues=("broken_promise",))])
-    assert a.reasons[0].rule == b.reasons[0].rule == "broken_promise"
+    assert "broken_promise" in {r.rule for r in a.reasons}  # with "complaint": a negative chat naming it
+    assert b.reasons[0].rule == "broken_promise"
     assert "promise" in a.recommended_action
+
+
+def test_a_promise_merely_mentioned_in_a_non_negative_contact_is_not_broken() -> None:
+    # The aspect names the topic ("a day earlier than you said"); without the cue only a negative
+    # contact about a promise is a broken one (producers simulator: Greek praise fired the rule).
+    _, alerts = feed([scored("c1", "e1", T0, 0.2, aspects=("broken_promise", "delivery"))])
+    assert alerts == []
 
 
 def test_a_promise_in_a_clearly_positive_contact_is_a_promise_kept() -> None:

@@ -108,6 +108,23 @@ def test_customer_labels_follow_their_events() -> None:
     )
 
 
+def test_abusive_customers_stay_abusive_when_an_incident_hits_them() -> None:
+    # Their label says abusive and not dissatisfied: every event, incident complaints included, is abusive.
+    inc = Incident("inc-x", timedelta(hours=1), timedelta(hours=2), Channel.CHAT, "delivery", 8.0)
+    sim = Simulator(seed=5, customers=1500, incidents=[inc])
+    events = list(sim.events(4000))
+    hit = [
+        sim.truth.events[e.event_id]
+        for e in events
+        if sim.truth.events[e.event_id].incident_id and sim.truth.events[e.event_id].journey == "abusive"
+    ]
+    assert hit and all(t.abusive and t.sentiment == "negative" and t.aspect == "delivery" for t in hit)
+    for c in sim.truth.customers().values():
+        if c.journey == "abusive":
+            assert c.abusive and not c.ever_dissatisfied
+            assert all(sim.truth.events[e.event_id].abusive for e in events if e.customer_id == c.customer_id)
+
+
 def test_incident_raises_complaints_on_its_channel_and_aspect_only_in_its_window() -> None:
     inc = Incident("inc-x", timedelta(hours=1), timedelta(minutes=30), Channel.EMAIL, "refund", 8.0)
     sim = Simulator(seed=4, customers=3000, incidents=[inc])

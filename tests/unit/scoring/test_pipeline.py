@@ -90,3 +90,38 @@ def test_subject_redacted_and_counted_in_metrics() -> None:
     before = REGISTRY.get_sample_value("ripple_pii_redacted_total", {"type": "email"}) or 0.0
     score_event(raw("hello", subject="from jane@example.org"), now=NOW)
     assert REGISTRY.get_sample_value("ripple_pii_redacted_total", {"type": "email"}) == before + 1
+
+
+def test_praise_with_a_plan_to_come_back_is_not_sarcasm() -> None:
+    # "again", "day" and the Armenian greeting "Բարի օր" (good day) are complaint markers only outside
+    # sincere praise; the producers simulator showed 86 of 101 text-sarcasm flips were such praise.
+    for text in (
+        "The laptop works perfectly, great build quality. Will definitely order again.",
+        "Скидку применили, даже не пришлось просить. Отличный сервис, спасибо!",
+        "Բարի օր, Առաքիչը ժամանակին էր և շատ քաղաքավարի։ Հիանալի սպասարկում, շնորհակալություն։",
+        "சொன்னதை விட ஒரு நாள் முன்னதாகவே டெலிவரி ஆனது. அருமையான சேவை, நன்றி!",
+    ):
+        s = score_event(raw(text), now=NOW)
+        assert not s.sarcasm and s.label is SentimentLabel.POSITIVE, (text, s.sentiment, s.drivers)
+
+
+def test_plainly_worded_complaints_and_praise() -> None:
+    cases = {
+        "Honestly, I expected better from you.": SentimentLabel.NEGATIVE,
+        "Good morning, the courier marked my order as delivered but nothing came.": SentimentLabel.NEGATIVE,
+        "I returned it a month ago and I still don't have my money back.": SentimentLabel.NEGATIVE,
+        "The kettle arrived with the box crushed and a week late.": SentimentLabel.NEGATIVE,
+        # VADER's "without" must not negate "happy" in the next sentence.
+        "Refund sorted quickly and without fuss. Very happy.": SentimentLabel.POSITIVE,
+        "Someone picked up straight away, no waiting at all.": SentimentLabel.POSITIVE,
+        "Good morning! The new app is great, thanks.": SentimentLabel.POSITIVE,
+    }
+    for text, label in cases.items():
+        s = score_event(raw(text), now=NOW)
+        assert s.label is label, (text, s.sentiment, s.drivers)
+
+
+def test_a_request_to_call_back_is_not_praise_in_greek() -> None:
+    # Snowball gives καλώ (to call) the stem of καλός (good); "καλέστε με" is a request.
+    s = score_event(raw("Η σελίδα πληρωμής κολλάει κάθε φορά. Παρακαλώ καλέστε με."), now=NOW)
+    assert s.label is SentimentLabel.NEGATIVE, (s.sentiment, s.drivers)
