@@ -236,6 +236,64 @@ def drain(
     return elapsed, timed.inserts
 
 
+def _sink_process(settings: Settings, url: str, group: str, stop: Any, results: Any) -> None:
+    """One sink process of ``--processes N``: what `ripple sink` runs, reporting its timings."""
+    tune_gc()
+    timed = Timed(connect(url))
+    sink = Sink(settings, timed, group_id=group, topic_names=[topics.SCORED])
+    first = last = None
+    committed = 0
+    cpu = cpu_seconds()
+    try:
+        while not stop.is_set():
+            sink.step()
+            if first is None and (sink.batcher.pending() or sink.rows_written):
+                first = time.time()
+            if sum(sink.committed.values()) != committed:
+                committed, last = sum(sink.committed.values()), time.time()
+    finally:
+        sink.close()
+    results.put((first, last, timed.inserts, cpu_seconds() - cpu))
+
+
+def drain_processes(
+    settings: Settings, url: str, backend: Backend, n: int, group: str, processes: int, pids: dict[str, int]
+) -> tuple[float, list[tuple[int, float]]]:
+    """Design (d): ``processes`` sinks in one consumer group; first record read -> every row written.
+
+    CPU per row here includes each process's start-up and group join.
+    """
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # librdkafka threads exist here already: no fork
+    stop, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_sink_process, args=(settings, url, group, stop, results)) for _ in range(processes)]
+    cpu0 = {k: cpu_seconds(p) for k, p in pids.items()}
+    for p in procs:
+        p.start()
+    deadline = time.monotonic() + 180
+    # Done when every distinct event is in the table (a rebalance between the processes may write
+    # some rows twice; ReplacingMergeTree absorbs them, so count() would stop the clock too early).
+    while backend.query("SELECT uniqExact(event_id) FROM feedback_events")[0][0] < n:
+        if time.monotonic() > deadline:
+            stop.set()
+            raise TimeoutError("the sink processes did not write every row")
+        time.sleep(0.2)
+    written = time.time()
+    time.sleep(2)  # let the last commits land before stopping
+    stop.set()
+    done = [results.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(30)
+    first = min(d[0] for d in done if d[0] is not None)
+    last = max([written] + [d[1] for d in done if d[1] is not None])
+    shares = ", ".join(f"{sum(r for r, _ in d[2]):,} rows from {d[0] - first:+.1f}s" for d in done if d[0] is not None)
+    print(f"processes: {shares} (rows inserted by each, first record read relative to the first process)")
+    CPU.clear()
+    CPU.update({"sinks": sum(d[3] for d in done), **{k: cpu_seconds(p) - cpu0[k] for k, p in pids.items()}})
+    return last - first, [i for d in done for i in d[2]]
+
+
 def report(name: str, n: int, elapsed: float, inserts: list[tuple[int, float]], base: float, exact: int) -> float:
     rate = n / elapsed
     lat = [s for _, s in inserts]
@@ -270,6 +328,12 @@ def main() -> int:
     )
     ap.add_argument("--backends", default="server,chdb")
     ap.add_argument("--profile", action="store_true", help="cProfile the sink drain; print the top functions.")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="Run N sink processes in one consumer group (server only; timed first record -> last commit).",
+    )
     ap.add_argument(
         "--contract-path",
         action="store_true",
@@ -321,6 +385,14 @@ def main() -> int:
                         drain, settings, backend, args.events, f"bench-{name}", args.contract_path, pids
                     )
                     pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+                elif args.processes > 1:
+                    if name != "server":
+                        print(f"[{name}] skipped: --processes needs a server (one process per chDB path)")
+                        backend.close()
+                        continue
+                    elapsed, inserts = drain_processes(
+                        settings, url, backend, args.events, f"bench-{name}", args.processes, pids
+                    )
                 else:
                     elapsed, inserts = drain(settings, backend, args.events, f"bench-{name}", args.contract_path, pids)
                 exact = exact_totals(backend)["feedback_events"]
