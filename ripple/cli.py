@@ -71,10 +71,13 @@ def worker() -> None:
 @cli.command()
 def sink(
     clickhouse: Annotated[str | None, typer.Option(help="ClickHouse URL (default: RIPPLE_CLICKHOUSE_URL).")] = None,
+    processes: Annotated[
+        int, typer.Option(min=1, help="Sink processes in one consumer group (scale out by partitions; server only).")
+    ] = 1,
 ) -> None:
     """Run the ClickHouse sink: feedback.scored.v1 -> feedback_events, offsets committed after each insert."""
     from sinks.clickhouse.schema import migrate
-    from sinks.writer import FeedbackSink
+    from sinks.writer import FeedbackSink, tune_gc
 
     settings = get_settings()
     _logging(settings)
@@ -85,8 +88,19 @@ def sink(
     except Exception as exc:
         fail(f"cannot open ClickHouse at {url}: {exc}")
         return
+    if processes > 1:
+        from sinks.processes import run_processes
+
+        if url.startswith("chdb:"):
+            fail("--processes needs a ClickHouse server: chDB opens a data directory in one process only")
+            return
+        backend.close()
+        stop = threading.Event()
+        _on_signals(stop)
+        raise typer.Exit(run_processes(settings, url, processes, stop))
     s = FeedbackSink(settings, backend)
     _on_signals(s.stop_event)
+    tune_gc()  # process-wide: this process is the sink
     s.run()
 
 

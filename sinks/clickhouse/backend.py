@@ -77,6 +77,38 @@ class ClickHouseError(RuntimeError):
         return cls(message, retryable=not data, code=code, data_error=data)
 
 
+class Columns:
+    """Rows held column by column: what the sink's fast path builds and what the drivers send.
+
+    Sliceable and sized like a list of rows, so the writer bisects a rejected batch the same way.
+    ``DateTime`` columns may hold epoch seconds (ints), which both backends take as they are.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: list[list[Any]]) -> None:
+        self.data = data
+
+    def __len__(self) -> int:
+        return len(self.data[0]) if self.data else 0
+
+    def __getitem__(self, index: slice) -> Columns:
+        return Columns([col[index] for col in self.data])
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        return list(zip(*self.data, strict=True))
+
+
+Rows = Sequence[Sequence[Any]] | Columns
+"""What ``Backend.insert`` takes: row tuples or :class:`Columns`."""
+
+
+def _column_lists(rows: Rows) -> list[list[Any]]:
+    if isinstance(rows, Columns):
+        return rows.data
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
 class Backend(Protocol):
     name: str
 
@@ -92,7 +124,7 @@ class Backend(Protocol):
         self,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
+        rows: Rows,
         dedup_token: str | None = None,
     ) -> None: ...
 
@@ -191,17 +223,17 @@ class DriverBackend:
         self,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
+        rows: Rows,
         dedup_token: str | None = None,
     ) -> None:
-        if not rows:
+        if not len(rows):
             return
         settings: dict[str, Any] = {}
         if dedup_token and self.version() >= (22, 2):
             settings["insert_deduplication_token"] = dedup_token
         cols = ", ".join(f"`{c}`" for c in columns)
         # Columnar: one Python list per column, which the driver encodes far faster than rows.
-        data = [list(col) for col in zip(*rows, strict=True)]
+        data = _column_lists(rows)
         self._run(f"INSERT INTO {table} ({cols}) VALUES", data, settings=settings, columnar=True)
 
     def close(self) -> None:
@@ -270,16 +302,16 @@ class ChdbBackend:
         self,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
+        rows: Rows,
         dedup_token: str | None = None,
     ) -> None:
-        if not rows:
+        if not len(rows):
             return
         # JSONColumns: one JSON object of column arrays, serialised by orjson in one call; naive
         # datetimes come out as ISO 8601, which best_effort parsing reads as UTC (server timezone).
         try:
             body = orjson.dumps(
-                {c: list(col) for c, col in zip(columns, zip(*rows, strict=True), strict=True)},
+                dict(zip(columns, _column_lists(rows), strict=True)),
                 default=_json_default,
             )
         except (TypeError, ValueError) as exc:

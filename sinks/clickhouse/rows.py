@@ -13,14 +13,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, overload
 
 import orjson
 from pydantic import ValidationError
 
 from ripple import topics
 from ripple.contracts import TOPIC_MODELS, Channel, ScoredFeedback, SentimentLabel
+from sinks.clickhouse import fast
+from sinks.clickhouse.backend import Columns
 
 Row = tuple[Any, ...]
 
@@ -28,6 +30,7 @@ Row = tuple[Any, ...]
 _DT_MIN = datetime(1970, 1, 1, 0, 0, 1)
 _DT_MAX = datetime(2105, 12, 31, 23, 59, 59)
 _EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
 MAX_UINT16 = 65_535
 
 
@@ -49,6 +52,41 @@ class Source(NamedTuple):
     partition: int
     offset: int
     key: bytes | None = None
+
+
+class Sources(Sequence[Source]):
+    """The sources of one partition's run of records, without one tuple per record until asked.
+
+    The writer's hot path only needs the offsets column; a :class:`Source` is built when a record
+    is dead-lettered or a rejected batch is bisected.
+    """
+
+    __slots__ = ("keys", "offsets", "partition")
+
+    def __init__(self, partition: int, offsets: list[int], keys: list[bytes | None]) -> None:
+        self.partition = partition
+        self.offsets = offsets
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> Source: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sources: ...
+
+    def __getitem__(self, index: int | slice) -> Source | Sources:
+        if isinstance(index, slice):
+            return Sources(self.partition, self.offsets[index], self.keys[index])
+        return Source(self.partition, self.offsets[index], self.keys[index])
+
+
+def _partitions_offsets(sources: Sequence[Source]) -> tuple[list[int], list[int]]:
+    if isinstance(sources, Sources):
+        return [sources.partition] * len(sources), sources.offsets
+    return [s.partition for s in sources], [s.offset for s in sources]
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -207,9 +245,7 @@ def feedback_row(ev: ScoredFeedback, partition: int, offset: int) -> Row:
     """
     if ev.pii_redacted > MAX_UINT16:
         raise RowError("value_out_of_range", f"pii_redacted={ev.pii_redacted} exceeds UInt16")
-    event_time = (
-        ev.event_time.replace(tzinfo=None) if ev.event_time.tzinfo is UTC else naive_utc(ev.event_time)
-    )
+    event_time = ev.event_time.replace(tzinfo=None) if ev.event_time.tzinfo is UTC else naive_utc(ev.event_time)
     scored_at = ev.scored_at.replace(tzinfo=None) if ev.scored_at.tzinfo is UTC else naive_utc(ev.scored_at)
     if not (_DT_MIN <= event_time <= _DT_MAX and _DT_MIN <= scored_at <= _DT_MAX):
         naive_utc(event_time, "event_time")
@@ -273,6 +309,61 @@ def scored_rows(values: Sequence[bytes], sources: Sequence[Source]) -> list[Row 
         except RowError as exc:
             out.append(exc)
     return out
+
+
+_TIME_COLUMNS = (FEEDBACK_COLUMNS.index("event_time"), FEEDBACK_COLUMNS.index("scored_at"))
+
+
+def _epoch_row(row: Row) -> Row:
+    """A contract-path row in the fast path's column form (DateTime as epoch seconds, floored)."""
+    out = list(row)
+    for i in _TIME_COLUMNS:
+        out[i] = (row[i] - _EPOCH) // _SECOND
+    return tuple(out)
+
+
+Rejects = list[tuple[int, RowError]]
+
+
+def scored_columns(values: Sequence[bytes], sources: Sequence[Source]) -> tuple[Columns, list[int], Rejects]:
+    """Map a batch of scored records to ``feedback_events`` columns: the sink's hot path.
+
+    Records go through the msgspec fast path (``sinks.clickhouse.fast``); the few it does not accept
+    are validated by the contract, exactly as :func:`scored_rows` does, which either accepts them
+    (merged back in offset order) or gives the dead-letter reason. Returns the columns, the indexes
+    of the records they hold, and ``(index, error)`` for the records that cannot be written.
+    """
+    partitions, offsets = _partitions_offsets(sources)
+    cols, accepted, rest = fast.decode(values, partitions, offsets)
+    if not rest:  # the common case: every record took the fast path
+        return Columns(cols), accepted, []
+    checked: dict[int, Row | RowError] = {}
+    validate = ScoredFeedback.model_validate_json
+    for i in rest:
+        src = sources[i]
+        try:
+            checked[i] = _epoch_row(feedback_row(validate(values[i]), src.partition, src.offset))
+        except ValidationError as exc:
+            checked[i] = _invalid(exc)
+        except RowError as exc:
+            checked[i] = exc
+    if all(isinstance(r, RowError) for r in checked.values()):
+        return Columns(cols), accepted, [(i, r) for i, r in checked.items() if isinstance(r, RowError)]
+    # Some records only the contract path accepted: merge them back in offset order.
+    fast_rows = dict(zip(accepted, Columns(cols).rows(), strict=True))
+    rows: list[Row] = []
+    kept: list[int] = []
+    rejects: Rejects = []
+    for i in range(len(values)):
+        r: Row | RowError | None = fast_rows.get(i)
+        if r is None:
+            r = checked[i]
+        if isinstance(r, RowError):
+            rejects.append((i, r))
+            continue
+        rows.append(r)
+        kept.append(i)
+    return Columns([list(col) for col in zip(*rows, strict=True)]), kept, rejects
 
 
 # -- alerts.customer.v1 -> customer_alerts --------------------------------------------------------
@@ -495,6 +586,8 @@ class TableMapping:
     table: str
     columns: tuple[str, ...]
     map_batch: Callable[[Sequence[bytes], Sequence[Source]], list[Row | RowError]]
+    map_columns: Callable[[Sequence[bytes], Sequence[Source]], tuple[Columns, list[int], Rejects]] | None = None
+    """A column-building fast path (same results as ``map_batch``), used by the writer when set."""
 
 
 def _per_record(
@@ -516,7 +609,9 @@ def _per_record(
 
 
 MAPPINGS: dict[str, TableMapping] = {
-    topics.SCORED: TableMapping(topics.SCORED, "feedback_events", FEEDBACK_COLUMNS, scored_rows),
+    topics.SCORED: TableMapping(
+        topics.SCORED, "feedback_events", FEEDBACK_COLUMNS, scored_rows, map_columns=scored_columns
+    ),
     topics.AGGREGATES: TableMapping(
         topics.AGGREGATES, "feedback_minute", MINUTE_COLUMNS, _per_record(topics.AGGREGATES, minute_row)
     ),

@@ -78,3 +78,32 @@ def test_records_without_timestamps_are_cut_by_size_only() -> None:
     for o in range(7):
         b.add("p", o, -1, b"x")
     assert _ranges(b) == [("p", 0, 5)]
+
+
+def test_extend_cuts_exactly_like_add_record_by_record() -> None:
+    """The writer's bulk path: random runs (gaps, missing and skewed timestamps) give add()'s batches."""
+    import random
+
+    rng = random.Random(11)
+    for trial in range(300):
+        rows, span = rng.choice([1, 2, 3, 7, 10]), rng.choice([0.001, 0.05, 1.0])
+        one = Batcher(batch_rows=rows, batch_seconds=span, grace_seconds=0)
+        bulk = Batcher(batch_rows=rows, batch_seconds=span, grace_seconds=0)
+        offset, ts = rng.randrange(0, 30), rng.randrange(0, 1_000)
+        for _ in range(rng.randrange(1, 6)):  # several polls
+            run: list[tuple[int, int | None]] = []
+            for _ in range(rng.randrange(0, 25)):
+                offset += rng.choice([1, 1, 1, 2, 5])
+                ts += rng.choice([0, 1, 10, 40, 300, -20])
+                run.append((offset, rng.choice([ts, ts, ts, None, -1])))
+            for o, t in run:
+                one.add("p", o, t, b"%d" % o, None)
+            bulk.extend("p", [o for o, _ in run], [t for _, t in run], [b"%d" % o for o, _ in run], [None] * len(run))
+        assert _state(bulk) == _state(one), trial
+
+
+def _state(b: Batcher) -> tuple[list[tuple[object, ...]], dict[object, tuple[object, ...]]]:
+    return (
+        [(x.start, x.end, x.offsets, x.values, x.first_ts) for x in b.ready],
+        {k: (x.start, x.end, x.offsets, x.first_ts) for k, x in b.open.items()},
+    )
