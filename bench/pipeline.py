@@ -6,8 +6,10 @@ scoring function (``streams.scoring.process_raw``):
   limit        kafka-python consumer + scoring, nothing else, one process (the work's ceiling)
   naive-faust  a straightforward faust agent: score each event, await each send
   quix         a Quix Streams app doing the same scoring and producing the result
-  ripple-score Ripple's worker running the scoring stage only (RIPPLE_STAGES=""): the same job as quix
+  ripple-score Ripple's worker running the scoring stage only (RIPPLE_STAGES=score): the same job as quix
   ripple       Ripple's own worker (``ripple worker``): scoring, customers and windows in one pass
+  ripple-split two worker processes: score+customers, and windows over the scored topic (own broker;
+               until the windows worker has committed every event)
   ripple+sink  Ripple's worker and sink: rows visible in ClickHouse (server)
 
 Throughput of a streaming variant is measured on its output topic from the first to the last
@@ -112,9 +114,11 @@ def run_child(args: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
 
 
 def measure_child(name: str, args: list[str], env: dict[str, str], bootstrap: str, out_topic: str, n: int,
-                  logdir: Path, timeout: float) -> dict[str, float]:
+                  logdir: Path, timeout: float, shared_topic: bool = False) -> dict[str, float]:
+    """``shared_topic``: earlier variants wrote to ``out_topic`` too; count only records stamped after
+    this one started (not for Quix, which stamps its output with the input record's timestamp)."""
     create_topics(bootstrap, [out_topic], 4)
-    since_ms = int(time.time() * 1000)
+    since_ms = int(time.time() * 1000) if shared_topic else 0
     proc = run_child(args, env, logdir / f"{name}.log")
     try:
         return watch_topic(bootstrap, out_topic, n, timeout, lambda: proc.poll() is None, since_ms)
@@ -162,11 +166,51 @@ def measure_with_sink(n: int, partitions: int, env: dict[str, str], logdir: Path
             backend.close()
 
 
+def measure_split(n: int, partitions: int, env: dict[str, str], logdir: Path, timeout: float) -> dict[str, float]:
+    """Two worker processes on a broker of their own: score+customers (fused) and windows (over the scored
+    topic, its own group). From the first scored record until the windows worker has committed all N."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    with TansuBroker(log_path=logdir / "tansu-split.log") as broker:
+        create_topics(broker.bootstrap, topics.ALL, partitions)
+        prefill(broker.bootstrap, n)
+        suffix = uuid.uuid4().hex[:6]
+        base = {**env, "RIPPLE_BROKERS": broker.bootstrap}
+        windows_group = f"win-{suffix}"
+        workers = [
+            run_child(["-m", "ripple", "worker"], {**base, "RIPPLE_STAGES": "score,customers",
+                                                   "RIPPLE_WORKER_ID": f"sc-{suffix}"}, logdir / "split-score.log"),
+            run_child(["-m", "ripple", "worker"],
+                      {**base, "RIPPLE_STAGES": "windows", "RIPPLE_WORKER_ID": windows_group},
+                      logdir / "split-windows.log"),
+        ]
+        consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=windows_group, enable_auto_commit=False)
+        try:
+            wait_until(lambda: bool(consumer.partitions_for_topic(topics.SCORED)), 30, "scored topic")
+            tps = [TopicPartition(topics.SCORED, p) for p in sorted(consumer.partitions_for_topic(topics.SCORED) or [])]
+
+            def windows_done() -> bool:
+                if any(w.poll() is not None for w in workers):
+                    raise RuntimeError(f"ripple-split: a worker died; see logs in {logdir}")
+                # Committed offsets are exact (Tansu's end offsets are not): N records consumed and acked.
+                return sum(consumer.committed(tp) or 0 for tp in tps) >= n
+
+            wait_until(windows_done, timeout, "the windows worker to commit every scored event", interval=0.05)
+            done_ms = time.time() * 1000
+            first = min(t.timestamp for t in consumer.offsets_for_times({tp: 0 for tp in tps}).values() if t)
+            span = (done_ms - first) / 1000
+            return {"events": n, "seconds": span, "events_per_s": n / max(span, 1e-3)}
+        finally:
+            consumer.close(autocommit=False)
+            for w in workers:
+                stop_process(w, deadline=10)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=50_000)
     ap.add_argument("--partitions", type=int, default=4)
-    ap.add_argument("--only", default="limit,naive-faust,quix,ripple-score,ripple,ripple+sink")
+    ap.add_argument("--only", default="limit,naive-faust,quix,ripple-score,ripple,ripple-split,ripple+sink")
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     a = ap.parse_args()
@@ -198,9 +242,11 @@ def main() -> None:
                                               logdir, a.timeout)
             elif name in ("ripple", "ripple-score"):
                 if name == "ripple-score":
-                    e["RIPPLE_STAGES"] = ""
+                    e["RIPPLE_STAGES"] = "score"
                 figures[name] = measure_child(name, ["-m", "ripple", "worker"], e, b, topics.SCORED, a.events,
-                                              logdir, a.timeout)
+                                              logdir, a.timeout, shared_topic=True)
+            elif name == "ripple-split":
+                figures[name] = measure_split(a.events, a.partitions, e, logdir, a.timeout)
             elif name == "ripple+sink":
                 figures[name] = measure_with_sink(a.events, a.partitions, e, logdir, a.timeout)
             print(f"  {name}: {figures[name]['events_per_s']:,.0f} events/s", flush=True)

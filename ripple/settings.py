@@ -52,10 +52,11 @@ class Settings(BaseSettings):
         "offsets (last batch base + 1) are exact and table recovery reads to the end. Not needed on Kafka.",
     )
     stages: str = Field(
-        default="customers,windows",
-        pattern=r"^(|customers|windows|customers,windows|windows,customers)$",
-        description="Stages this worker runs after scoring (comma-separated; empty: scoring only, e.g. "
-        "to scale scoring apart or to benchmark it alone).",
+        default="score,customers,windows",
+        pattern=r"^((score|customers|windows)(,(score|customers|windows))*)?$",
+        description="Stages this worker runs (comma-separated, from score, customers, windows). With score, "
+        "the others run fused in the scoring pass (RIPPLE_FUSED_STAGES); without it they consume "
+        "feedback.scored.v1 - e.g. windows in a process of its own beside score,customers workers.",
     )
     sink_group: str = "ripple-sink"
     sink_batch_rows: int = Field(default=20_000, ge=1, description="Flush when a batch reaches this many rows.")

@@ -77,44 +77,53 @@ BatchEnd = Callable[[], Awaitable[None]]
 
 fused_handlers: list[tuple[str, ScoredHandler]] = []
 batch_ends: list[BatchEnd] = []
+STAGES = frozenset(filter(None, settings.stages.split(",")))
+FUSED = settings.fused_stages and "score" in STAGES
+"""The stages after scoring run inside the scoring pass (else: over feedback.scored.v1)."""
 
 
 def on_scored(stage: str, batch_end: BatchEnd | None = None) -> Callable[[ScoredHandler], ScoredHandler]:
     """Register a stage that consumes every scored event.
 
-    Fused (the default), the scoring pass calls it with the in-memory event: nothing is consumed or
-    parsed twice, and faust's per-record cost is not paid again per stage. Tables written by the
-    handler land on the raw event's partition, which is the scored event's partition too (both keyed
-    by customer id, same partition count). ``batch_end`` runs after each batch, before its records
-    are acknowledged. Not fused, the stage runs as its own agent over feedback.scored.v1, e.g. to
-    scale it apart from scoring (``batch_end`` then runs after every event).
+    Fused (the default, when this worker scores), the scoring pass calls it with the in-memory event:
+    nothing is consumed or parsed twice. Tables written by the handler land on the raw event's
+    partition, which is the scored event's partition too (the scored event is written there). Not
+    fused, the stage consumes feedback.scored.v1 in batches of its own, e.g. to scale it apart from
+    scoring. ``batch_end`` runs after each batch, before its records are acknowledged.
     """
 
     def register(handler: ScoredHandler) -> ScoredHandler:
-        if settings.fused_stages:
+        if batch_end is not None:
+            batch_ends.append(batch_end)
+        if FUSED:
             fused_handlers.append((stage, handler))
-            if batch_end is not None:
-                batch_ends.append(batch_end)
             return handler
 
-        async def stage_agent(stream: AsyncIterable[Any]) -> None:
-            async for event in stream.events():  # type: ignore[attr-defined]
-                try:
-                    # pydantic's own JSON parser (Rust) is the cheapest way from bytes to a validated event.
-                    ev = ScoredFeedback.model_validate_json(event.value or b"")
-                except ValueError as exc:  # pydantic's ValidationError is a ValueError
-                    await dead_letter(stage, Failure("invalid_event", str(exc)[:2000]), event)
-                    continue
-                failure = await handler(event, ev)
-                if failure is not None:
-                    await dead_letter(stage, failure, event)
-                if batch_end is not None:
-                    await batch_end()
+        async def from_scored_topic(event: Any) -> None:
+            try:
+                # pydantic's own JSON parser (Rust) is the cheapest way from bytes to a validated event.
+                ev = ScoredFeedback.model_validate_json(event.value or b"")
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                await dead_letter(stage, Failure("invalid_event", str(exc)[:2000]), event)
+                return
+            failure = await handler(event, ev)
+            if failure is not None:
+                await dead_letter(stage, failure, event)
 
-        app.agent(scored_topic, name=stage)(stage_agent)
+        _scored_handlers.append(from_scored_topic)
+        if len(_scored_handlers) == 1:
+            batch_agent(scored_topic)(_each_scored_handler)
         return handler
 
     return register
+
+
+_scored_handlers: list[Callable[[Any], Awaitable[None]]] = []
+
+
+async def _each_scored_handler(event: Any) -> None:
+    for handler in _scored_handlers:
+        await handler(event)
 
 
 EventHandler = Callable[[Any], Awaitable[None]]
@@ -176,7 +185,6 @@ async def _run_batch(messages: list[Any]) -> None:
 _processed = metrics.EVENTS.labels("score")
 
 
-@batch_agent(raw_topic)
 async def score(event: Any) -> None:
     """feedback.raw.v1 -> feedback.scored.v1 (or a dead letter), then the fused stages.
 
@@ -209,12 +217,13 @@ class _state:
 
 
 # Further agents live in their own modules and register on ``app`` when imported here.
-_stages = set(filter(None, settings.stages.split(",")))
+if "score" in STAGES:
+    batch_agent(raw_topic)(score)
 # --- agents: customers (issue 5) ---
-if "customers" in _stages:
+if "customers" in STAGES:
     import streams.customers.agent
 # --- agents: windows and spikes (issue 6) ---
-if "windows" in _stages:
+if "windows" in STAGES:
     import streams.windows.agent
 
 

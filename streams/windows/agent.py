@@ -27,7 +27,7 @@ from typing import Any
 from ripple import topics
 from ripple.contracts import ScoredFeedback
 from streams import metrics as stream_metrics
-from streams.app import app, on_scored, outbox, settings
+from streams.app import FUSED, app, on_scored, outbox, settings
 from streams.outbox import register_table
 from streams.scoring import Failure
 from streams.windows import metrics
@@ -72,7 +72,7 @@ class _Runtime:
     gauges: set[tuple[str, str]] = set()  # noqa: RUF012 - module singleton
 
 
-SOURCE_TOPIC = topics.RAW if settings.fused_stages else topics.SCORED
+SOURCE_TOPIC = topics.RAW if FUSED else topics.SCORED
 """Fused (the default), windows count in the scoring pass, on the raw topic's partitions."""
 _events_in = stream_metrics.EVENTS.labels(STAGE)
 
