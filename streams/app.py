@@ -19,6 +19,10 @@ prepare(settings.fetch_max_wait_ms)
 
 import faust  # after prepare(): faust chooses its event loop at import
 
+from streams.faust_compat import patch_producer_buffer
+
+patch_producer_buffer()
+
 from streams import metrics
 from streams.scoring import Failure, process_raw
 (settings.data_dir / "faust").mkdir(parents=True, exist_ok=True)
