@@ -14,7 +14,8 @@
   changelog records still buffered, the offsets were committed, and a SIGKILL then lost customer
   state and window counts for events that were never replayed (found by the fault test,
   tests/reliability). ``patch_producer_buffer`` makes flush wait until every message put so far is
-  delivered or failed.
+  delivered or failed, and holds changelog records back until the outputs they account for are
+  delivered (see there).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 FAUST_HARDCODED_FETCH_WAIT_MS = 1500
@@ -47,13 +49,34 @@ def prepare(fetch_max_wait_ms: int) -> None:
     aiokafka.AIOKafkaConsumer._ripple_fetch_wait = fetch_max_wait_ms
 
 
-def patch_producer_buffer(buffer_cls: Any = None) -> None:
-    """Make ``ProducerBuffer.flush`` return only when every buffered message is delivered or failed.
+CHANGELOG_SUFFIX = "-changelog"
 
-    The buffer records the future of each message put into it; flush waits for those futures
-    (resolved by the producer when the broker acknowledged the message or the send failed). Messages
-    keep going out through faust's own sender task, in order. Once the buffer is stopping, that task
-    sends nothing more, so flush falls back to faust's behaviour instead of waiting for ever.
+
+def _topic_name(fut: Any) -> str:
+    channel = getattr(getattr(fut, "message", None), "channel", None)
+    name = getattr(channel, "get_topic_name", None)
+    return str(name()) if callable(name) else ""
+
+
+def patch_producer_buffer(buffer_cls: Any = None, in_event: Callable[[], bool] | None = None) -> None:
+    """Order what a crash can leave behind: outputs first, then the state that remembers them.
+
+    * ``flush`` returns only when every message put before it began is delivered or failed (the
+      buffer records each message's future, resolved when the broker acknowledged it or the send
+      failed; messages still go out through faust's own sender task, in order).
+    * Table changelog records written while an event is processed (``in_event``) are held back until
+      the next flush (faust flushes before every offset
+      commit; the windows agent after every batch). There, the outputs produced so far (alerts,
+      scored records, aggregates) are delivered first, then the held changelog records. A crash can
+      thus lose state whose outputs were delivered (the input is replayed and the same publication
+      repeated, which the contracts allow), never the reverse: state saying "already published"
+      for a publication the broker never got. That reverse order lost customer alerts in the fault
+      test (an ``opened`` or ``sla_warning`` version missing for good), because faust writes a
+      changelog record at once while an output can linger in another partition's batch. Records
+      written outside an event (the windows timer) have no input to order against and go at once.
+
+    Once the buffer is stopping, faust's sender task sends nothing more, so flush falls back to
+    faust's own behaviour instead of waiting for ever.
     """
     if buffer_cls is None:
         from faust.transport.producer import ProducerBuffer
@@ -61,10 +84,17 @@ def patch_producer_buffer(buffer_cls: Any = None) -> None:
         buffer_cls = ProducerBuffer
     if getattr(buffer_cls, "_ripple_drains", False):
         return
+    if in_event is None:
+        from faust.streams import current_event
+
+        def in_event() -> bool:
+            return current_event() is not None
+
+    processing = in_event
     original_put = buffer_cls.put
     original_flush = buffer_cls.flush
 
-    def put(self: Any, fut: Any) -> None:
+    def _send(self: Any, fut: Any) -> None:
         unsent: set[Any] | None = self.__dict__.get("_ripple_unsent")
         if unsent is None:
             unsent = self.__dict__["_ripple_unsent"] = set()
@@ -72,20 +102,39 @@ def patch_producer_buffer(buffer_cls: Any = None) -> None:
         fut.add_done_callback(unsent.discard)
         original_put(self, fut)
 
-    async def flush(self: Any) -> None:
+    def put(self: Any, fut: Any) -> None:
+        if _topic_name(fut).endswith(CHANGELOG_SUFFIX) and processing():
+            self.__dict__.setdefault("_ripple_held", []).append(fut)
+        else:
+            _send(self, fut)
+
+    async def _wait(self: Any, futures: set[Any]) -> bool:
+        """Wait for ``futures``; False when the buffer began stopping meanwhile."""
         started = warned = time.monotonic()
-        while True:
-            waiting = [f for f in self.__dict__.get("_ripple_unsent", ()) if not f.done()]
-            if not waiting:
-                return
+        while futures:
             if self.should_stop:
-                await original_flush(self)
-                return
-            await asyncio.wait(waiting, timeout=1.0)
-            if time.monotonic() - warned > 10:
+                return False
+            _, pending = await asyncio.wait(futures, timeout=1.0)
+            futures = set(pending)
+            if futures and time.monotonic() - warned > 10:
                 warned = time.monotonic()
-                log.warning("producer flush: %d messages undelivered after %.0fs", len(waiting),
-                            warned - started)
+                log.warning("producer flush: %d messages undelivered after %.0fs", len(futures), warned - started)
+        return True
+
+    async def flush(self: Any) -> None:
+        # Only what was put before the flush began: agents keep producing meanwhile, and waiting
+        # for those too could keep a commit waiting for as long as traffic flows.
+        held: list[Any] = self.__dict__.get("_ripple_held", [])
+        self.__dict__["_ripple_held"] = []
+        waiting = {f for f in self.__dict__.get("_ripple_unsent", ()) if not f.done()}
+        if await _wait(self, waiting):
+            producer = getattr(getattr(getattr(self, "app", None), "producer", None), "_producer", None)
+            if producer is not None:
+                await producer.flush()  # outputs sent directly (Topic.send), not through this buffer
+        for fut in held:
+            _send(self, fut)
+        if self.should_stop or not await _wait(self, set(held)):
+            await original_flush(self)
 
     buffer_cls.put = put
     buffer_cls.flush = flush
