@@ -75,6 +75,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(
     t0 = time.monotonic()
 
     injected: list[str] = []
+    exits: list[tuple[str, int]] = []
 
     def note(what: str) -> None:
         faults.append((time.monotonic() - t0, what))
@@ -97,23 +98,30 @@ def test_faults_lose_nothing_and_duplicate_nothing(
             return group_lag(broker.bootstrap, group, topic) == 0
 
         since = {worker: progress(worker), sink: progress(sink)}
+
+        def at_work(victim: Proc) -> int:
+            await_drained(lambda: progress(victim) > since[victim] or idle(victim), 60, f"{victim.args[0]} at work")
+            return progress(victim) - since[victim]
+
         for _ in range(10):
             time.sleep(rng.uniform(1.0, 3.5))
             victim = rng.choice([worker, sink])
-            await_drained(lambda v=victim: progress(v) > since[v] or idle(v), 60,
-                          f"{victim.args[0]} at work")
-            done = progress(victim) - since[victim]
+            done = at_work(victim)
             victim.kill()
             fault(f"SIGKILL {victim.args[0]} (after {done} records since its start)")
             victim.start()
             since[victim] = progress(victim)
-        # 2. SIGTERM with a deadline: shutdown must finish.
+        # 2. SIGTERM with a deadline: shutdown must finish, cleanly.
         time.sleep(2)
+        done = at_work(worker)
         code, took = worker.terminate(deadline=20)
-        fault(f"SIGTERM worker -> exit {code} in {took:.1f}s")
+        fault(f"SIGTERM worker (after {done} records) -> exit {code} in {took:.1f}s")
+        exits.append(("worker", code))
         worker.start()
+        since[worker] = progress(worker)
         # 3. SIGSTOP the worker past its session timeout, then SIGCONT.
         time.sleep(4)
+        at_work(worker)
         worker.pause()
         fault("SIGSTOP worker")
         time.sleep(Settings().session_timeout_s + 4)
@@ -129,6 +137,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(
         # 5. The sink stopped for a while, restarted with lag.
         code, took = sink.terminate(deadline=20)
         fault(f"SIGTERM sink -> exit {code} in {took:.1f}s")
+        exits.append(("sink", code))
         time.sleep(8)
         sink.start()
         note("sink restarted with lag")
@@ -171,6 +180,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(
         # Stop the worker cleanly (it must flush); then nothing more can change what the sink reads.
         code, took = worker.terminate(deadline=30)
         note(f"SIGTERM worker -> exit {code} in {took:.1f}s (final)")
+        exits.append(("worker", code))
         sink_topics = (topics.SCORED, topics.AGGREGATES, topics.CUSTOMER_ALERTS)
         await_drained(lambda: sink.alive() and all(group_lag(broker.bootstrap, sink_group, t) == 0
                                                    for t in sink_topics), 60, "sink lag 0 on every topic")
@@ -251,6 +261,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(
     assert not extra
     assert not out_of_order, out_of_order[:5]
     assert kills >= 10
+    assert all(code == 0 for _, code in exits), f"unclean shutdowns: {exits}"
     assert not mismatches, f"{len(mismatches)} aggregate rows differ (key, recomputed, stored): {mismatches[:10]}"
     assert alert_rep.alerts >= MIN_ALERTS, f"only {alert_rep.alerts} alerts: the generator must produce some"
     assert not alert_rep.collisions, alert_rep.collisions[:10]
