@@ -155,7 +155,12 @@ def test_faults_lose_nothing_and_duplicate_nothing(
             alive()
             return stored_events(backend) >= acked
 
-        await_drained(drained, 300, f"{acked} events in ClickHouse")
+        try:
+            await_drained(drained, 300, f"{acked} events in ClickHouse")
+        except TimeoutError as exc:
+            raise AssertionError(f"{exc}: {stored_events(backend)} stored; lag: worker "
+                                 f"{group_lag(broker.bootstrap, worker_group, topics.RAW)} raw records, sink "
+                                 f"{group_lag(broker.bootstrap, sink_group, topics.SCORED)} scored") from exc
         note("drained")
         await_drained(lambda: group_lag(broker.bootstrap, worker_group, topics.RAW) == 0
                       and group_lag(broker.bootstrap, sink_group, topics.SCORED) == 0, 60, "consumer lag 0")
@@ -189,6 +194,9 @@ def test_faults_lose_nothing_and_duplicate_nothing(
     finally:
         worker.stop()
         sink.stop()
+        print("\nreliability: faults injected")
+        for at, what in faults:
+            print(f"  {at:7.1f}s  {what}")
 
     found = {r[0] for r in backend.query("SELECT DISTINCT event_id FROM feedback_events")}
     final_count, unique = backend.query("SELECT count(), uniqExact(event_id) FROM feedback_events FINAL")[0]
@@ -218,9 +226,6 @@ def test_faults_lose_nothing_and_duplicate_nothing(
     state_rep = check_states(states, raw, CustomerRules().max_recent, latest_alert_versions(alerts))
     kills = sum(w.startswith("SIGKILL") for w in injected)
 
-    print("\nreliability: faults injected")
-    for at, what in faults:
-        print(f"  {at:7.1f}s  {what}")
     table = [
         ("events sent", EVENTS), ("events acknowledged", acked), ("send failures", gen.failed),
         ("events found in ClickHouse", len(found)), ("rows before dedup", raw_rows),
