@@ -82,7 +82,13 @@ class Outbox:
         self.append(topic, _partitioner(key, ordered, ordered), key, value)
 
     async def flush(self) -> None:
-        """Send everything appended so far and wait until the broker has it (acks as configured)."""
+        """Send everything appended so far and wait until the broker has it (acks as configured).
+
+        Two phases: outputs first (every topic without ``on_sent``: scored events, alerts, aggregates),
+        then table changelogs. The state is the stages' replay guard ("this event is already in"), so it
+        must never be durable while the outputs it accounts for are not: a crash between the phases
+        replays the input and repeats the same publications, never loses one.
+        """
         if not self.pending:
             return
         async with self._lock:  # a second flusher must not hand its later batches over first
@@ -93,16 +99,23 @@ class Outbox:
                 tail.append(key=key, value=value, timestamp=None)
                 batches.append((tail, topic, partition))
             self._full, self._open, self._last, self.pending = [], {}, {}, 0
-            sent = [(topic, partition, builder.record_count(),
-                     await producer.send_batch(builder, topic, partition=partition))
-                    for builder, topic, partition in batches]
+            outputs = [b for b in batches if b[1] not in self._on_sent]
+            state = [b for b in batches if b[1] in self._on_sent]
+            await self._send(producer, outputs)
+            last = await self._send(producer, state)
+        for tp, offset in last.items():
+            self._on_sent[tp.topic](tp, offset)
+
+    async def _send(self, producer: Any, batches: list[tuple[Any, str, int]]) -> dict[TP, int]:
+        """Hand ``batches`` over in order and wait for all; the last offset written per partition."""
+        sent = [(topic, partition, builder.record_count(),
+                 await producer.send_batch(builder, topic, partition=partition))
+                for builder, topic, partition in batches]
         last: dict[TP, int] = {}
         for topic, partition, count, future in sent:
             meta = await future
-            if topic in self._on_sent:
-                last[TP(topic, partition)] = meta.offset + count - 1
-        for tp, offset in last.items():
-            self._on_sent[tp.topic](tp, offset)
+            last[TP(topic, partition)] = meta.offset + count - 1
+        return last
 
 
 def put(outbox: Outbox, table: Any, partition: int, key: bytes, value: bytes | None) -> None:

@@ -534,7 +534,7 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             if score is not None:
                 ep.before = score if ep.before is None else min(ep.before, score)
             kind = AlertKind.UPDATED
-        elif ep is not None and ep.closed_at is not None and now_t - ep.closed_at < rules.cooldown_hours * 3600:
+        elif ep is not None and ep.closed_at is not None and anchor - ep.closed_at < rules.cooldown_hours * 3600:
             # Cooldown: the same customer complaining again soon after closing re-opens the same alert.
             ep.reasons = _merge_reasons(ep.reasons, reasons)
             ep.version += 1
@@ -568,12 +568,16 @@ def process_event(state: CustomerState, ev: ScoredFeedback, rules: CustomerRules
             kind = AlertKind.OPENED
         out.alerts.append(build_alert(cid, state, kind, ev.event_time, now, rules))
     elif ep is not None and flags & POSITIVE and not flags & NEGATIVE and t >= ep.trigger_t:
+        # Lifecycle times are on the contact's time axis (clamped to now), like opened_at and a
+        # follow-up's closed_at: a replay after a crash then republishes the very same alert, and a
+        # backfill measures time-to-close between contacts, not until the day it was replayed.
+        at = min(t, now_t)
         if ep.is_open():
-            ep.status, ep.closed_at, ep.closed_by = "closed", max(now_t, ep.opened_at), "recovery"
+            ep.status, ep.closed_at, ep.closed_by = "closed", max(at, ep.opened_at), "recovery"
             ep.after, ep.recovered, ep.version, ep.trigger_event_id = score, True, ep.version + 1, ev.event_id
             out.closed_by = "recovery"
             out.alerts.append(build_alert(cid, state, AlertKind.RECOVERED, ev.event_time, now, rules))
-        elif not ep.recovered and ep.closed_at is not None and now_t - ep.closed_at <= rules.recovery_window_days * DAY:
+        elif not ep.recovered and ep.closed_at is not None and at - ep.closed_at <= rules.recovery_window_days * DAY:
             ep.after, ep.recovered, ep.version, ep.trigger_event_id = score, True, ep.version + 1, ev.event_id
             out.alerts.append(build_alert(cid, state, AlertKind.RECOVERED, ev.event_time, now, rules))
     return out

@@ -49,19 +49,30 @@ class AckedGenerator:
     seed: int = 5
     acked: set[str] = field(default_factory=set)
     failed: int = 0
+    spacing_ms: int = 20
+    """Event time between consecutive events: it rises with the sequence, so per customer too."""
     customer_seq: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
+    base: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The last event falls just before a minute boundary, so the last minute window closes
+        # lateness + idle grace after the last event instead of waiting out a half-empty minute.
+        span = timedelta(milliseconds=self.total * self.spacing_ms)
+        end = datetime(2026, 2, 2, 8, 0, tzinfo=UTC) + span
+        if end.second or end.microsecond:
+            end = end.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        self.base = end - span
 
     def event(self, seq: int, rng: random.Random) -> RawFeedback:
         customer = f"rc{rng.randrange(self.customers):05d}"
         self.customer_seq[customer] += 1
-        base = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
         return RawFeedback(
             event_id=f"{self.producer_id}-{seq:08d}",
             customer_id=customer,
             channel=rng.choice(list(Channel)),
-            event_time=base + timedelta(milliseconds=seq * 20),
+            event_time=self.base + timedelta(milliseconds=seq * self.spacing_ms),
             text=rng.choice(TEXTS),
             external_id=f"cseq:{self.customer_seq[customer]}",
         )
@@ -165,6 +176,20 @@ def group_lag(bootstrap: str, group: str, topic: str) -> int:
         consumer.close(autocommit=False)
 
 
+def group_offsets(bootstrap: str, group: str | None, topic: str) -> int:
+    """Sum over partitions of the group's committed offsets (``group=None``: of the end offsets)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or set())]
+        if group is None:
+            return sum(consumer.end_offsets(tps).values())
+        return sum(consumer.committed(tp) or 0 for tp in tps)
+    finally:
+        consumer.close(autocommit=False)
+
+
 def await_drained(check: Any, timeout: float, what: str) -> None:
     wait_until(check, timeout, what, interval=0.5)
 
@@ -238,3 +263,35 @@ def stored_events(backend: Any) -> int:
     if not int(exists):
         return 0
     return int(backend.query("SELECT uniqExact(event_id) FROM feedback_events")[0][0])
+
+
+def latest_values(bootstrap: str, topic: str, timeout: float = 120) -> dict[str, bytes | None]:
+    """The last value per key of a (changelog) topic: what a restarted worker would recover."""
+    out: dict[str, bytes | None] = {}
+    for m in sorted(consume_to_end(bootstrap, topic, timeout), key=lambda m: (m.partition, m.offset)):
+        if m.key is not None:
+            out[m.key.decode()] = m.value
+    return out
+
+
+def minute_aggregates(backend: Any) -> dict[tuple[int, str, str, str], tuple[int, int]]:
+    """(window start, channel, aspect, language) -> (count, negative) of the latest version of each
+    ``feedback_minute`` row, read in the dedup-safe form dashboards use (``MINUTE_LATEST``)."""
+    from sinks.clickhouse.queries import MINUTE_LATEST
+
+    exists = backend.query("SELECT count() FROM system.tables WHERE database = currentDatabase() "
+                           "AND name = %(t)s", {"t": "feedback_minute"})[0][0]
+    if not int(exists):
+        return {}
+    rows = backend.query(f"SELECT toUnixTimestamp(window_start), channel, aspect, language, count, negative "
+                         f"FROM ({MINUTE_LATEST})")
+    return {(int(t), str(c), str(a), str(lg)): (int(n), int(neg)) for t, c, a, lg, n, neg in rows}
+
+
+def scorings(backend: Any) -> dict[str, Any]:
+    """event_id -> Scoring (label, language, aspects) of the latest scoring of each stored event."""
+    from tests.reliability.checks import Scoring
+
+    rows = backend.query("SELECT event_id, argMax(label, scored_at), argMax(language, scored_at), "
+                         "argMax(aspects, scored_at) FROM feedback_events GROUP BY event_id")
+    return {str(e): Scoring(str(label), str(lang), tuple(str(a) for a in aspects)) for e, label, lang, aspects in rows}

@@ -225,6 +225,22 @@ def test_positive_contact_recovers_and_measures_recovery_and_time_to_close() -> 
     assert a.time_to_close_s == pytest.approx(3 * 3600)
 
 
+def test_a_replayed_recovery_republishes_the_same_alert_and_a_backfill_measures_event_time() -> None:
+    # Found by the fault test: closed_at was the wall clock, so the same (alert_id, version) replayed
+    # after a crash carried another closed_at, and a backfill's time to close ran until the replay.
+    state, _ = feed([scored("c1", "e1", T0, -0.8)])
+    good = scored("c1", "e2", T0 + timedelta(hours=3), 0.7)
+    first = process_event(CustomerState.from_bytes(state.to_bytes()), good, RULES, T0 + timedelta(days=30))
+    replay = process_event(CustomerState.from_bytes(state.to_bytes()), good, RULES, T0 + timedelta(days=31))
+    [a], [b] = first.alerts, replay.alerts
+    assert a.model_dump(exclude={"emitted_at"}) == b.model_dump(exclude={"emitted_at"})
+    assert a.closed_at == T0 + timedelta(hours=3) and a.time_to_close_s == pytest.approx(3 * 3600)
+    # ...and the cooldown after it is judged on the same axis: a complaint 2 h later re-opens it.
+    late = scored("c1", "e3", T0 + timedelta(hours=5), -0.8)
+    again = process_event(first.state, late, RULES, T0 + timedelta(days=30))
+    assert [x.kind for x in again.alerts] == [AlertKind.UPDATED] and again.alerts[0].alert_id == a.alert_id
+
+
 def test_followup_acknowledge_then_complete_closes_the_loop() -> None:
     state, [opened] = feed([scored("c1", "e1", T0, -0.8)])
 
