@@ -1,11 +1,11 @@
-"""Faust glue for the customers stage: tables keyed by customer id, four small handlers and a timer.
+"""Faust glue for the customers stage: tables keyed by customer id, three small handlers and a timer.
 
 - ``customers``: a scored event -> customer state -> alerts.customer.v1 (+ hostile contacts); fused
   into the scoring pass by default, else an agent over feedback.scored.v1.
 - ``customer_followups``: feedback.followups.v1 -> acknowledged / closed.
-- ``customer_ticks``: the SLA timer's ticks -> sla_warning / sla_breach. Tables can only be changed
-  from inside a stream (faust writes the changelog to the event's partition), so the timer does not
-  touch state: it sends a tick keyed by customer id to an internal, co-partitioned topic.
+- ``sla_clock`` (a timer): open alerts past their warning time or deadline -> sla_warning / sla_breach,
+  with no further events needed; it writes the state itself through the outbox (partition recorded in
+  the due table), so its changes are ordered with the customer's events.
 - ``agent_exposure``: hostile contacts re-keyed by agent id -> agent_abuse supervisor alerts.
 
 All topics feeding the customers table are keyed by customer id with the same partition count, so
@@ -17,18 +17,23 @@ the worker's outbox, which keeps the changelog in write order.
 from __future__ import annotations
 
 import time
+import weakref
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
+
+from aiokafka.partitioner import murmur2 as _murmur2
+from faust.streams import _current_event
 
 from ripple import topics
 from ripple.contracts import AlertKind, CustomerAlert, ScoredFeedback
-from streams.app import _topic, app, batch_agent, dead_letter, on_scored, outbox, settings
+from streams.app import FUSED, _topic, app, batch_agent, dead_letter, on_scored, outbox, settings
 from streams.customers import metrics
 from streams.customers.config import get_rules
 from streams.customers.exposure import Exposure, decode_hostile, encode_hostile, record_hostile
 from streams.customers.followups import Rejection, validate_followup
 from streams.customers.rules import Outcome, apply_followup, process_event, tick
-from streams.customers.state import CustomerState, due_entry, next_deadline
+from streams.customers.state import CustomerState, due_entry, entry_partition, next_deadline
 from streams.outbox import put, register_table
 from streams.scoring import Failure
 
@@ -57,19 +62,19 @@ def _table(name: str, help: str) -> Any:
 
 followups_topic = _topic(topics.FOLLOWUPS)
 alerts_topic = _topic(topics.CUSTOMER_ALERTS)
-ticks_topic = _internal("customers-ticks")
 hostile_topic = _internal("customers-hostile-by-agent")
 
 customers_table = _table("customers", "customer_id -> CustomerState (orjson)")
 due_table = _table("customers-due", "customer_id -> [warn_at, due_by] for open alerts only")
 exposure_table = _table("agent-exposure", "agent_id -> hostile contacts of the current shift")
+SOURCE_TOPIC = topics.RAW if FUSED else topics.SCORED
+"""The topic whose partitions hold the customers' state (the table writes follow its records)."""
+
 for _t in (customers_table, due_table, exposure_table):
     register_table(outbox(), _t, settings.changelog_tail_record)
 
 
 _process_scored = metrics.PROCESS_SECONDS.labels("scored")  # label lookups hoisted off the hot path
-_tick_sent: dict[bytes, float] = {}
-"""Customers a tick is in flight for (key -> when sent), so a slow tick is not re-sent every interval."""
 
 
 async def _publish(key: bytes, alert: CustomerAlert) -> None:
@@ -82,7 +87,7 @@ def _save(event: Any, key: bytes, out: Outcome) -> None:
     data = out.state.to_bytes()
     put(box, customers_table, partition, key, data)
     metrics.STATE_BYTES.observe(len(data))
-    entry = due_entry(out.state)
+    entry = due_entry(out.state, partition)
     if entry is None:
         # A customer who never had an alert cannot be in the due table: skip the lookup (hot path).
         if out.state.episode is not None and key in due_table:
@@ -116,8 +121,10 @@ async def customers(event: Any, ev: ScoredFeedback) -> Failure | None:
     if out.duplicate:
         metrics.DUPLICATES.labels("scored").inc()
         return None
-    _save(event, key, out)
+    # Alerts before the state that records them: an await in between may let a timer flush the outbox,
+    # and state durable without its alerts would make the replay a duplicate that never re-publishes.
     await _emit(key, out)
+    _save(event, key, out)
     if out.hostile is not None:
         await outbox().append_keyed(hostile_topic.get_topic_name(), out.hostile.agent_id.encode(),
                                     encode_hostile(out.hostile))
@@ -139,27 +146,11 @@ async def customer_followups(event: Any) -> None:
     out = apply_followup(CustomerState.from_bytes(customers_table.get(key)), fu, rules, datetime.now(UTC))
     result = "duplicate" if out.duplicate else out.ignored or "applied"
     metrics.FOLLOWUPS.labels(fu.kind.value, result).inc()
+    await _emit(key, out)  # before the state, as in ``customers``
     if out.alerts or (not out.duplicate and out.ignored is None):
         _save(event, key, out)
     elif out.ignored == "already_closed":
         _save(event, key, out)  # remember the follow-up id so a replay stays a no-op
-    await _emit(key, out)
-
-
-@batch_agent(ticks_topic)
-async def customer_ticks(event: Any) -> None:
-    """SLA ticks from the timer -> sla_warning / sla_breach, each at most once per alert."""
-    key = event.key
-    if key is None:
-        return
-    _tick_sent.pop(key, None)
-    raw = customers_table.get(key)
-    if raw is None:
-        return
-    out = tick(key.decode(), CustomerState.from_bytes(raw), rules, datetime.now(UTC))
-    if out.alerts:
-        _save(event, key, out)
-        await _emit(key, out)
 
 
 @batch_agent(hostile_topic)
@@ -175,16 +166,58 @@ async def agent_exposure(event: Any) -> None:
         await _publish(key, alert)
 
 
+class _TimerEvent:
+    """Stands in for faust's current event when the SLA timer writes a customer's state: the RocksDB
+    store and ``_save`` take the partition from it."""
+
+    __slots__ = ("__weakref__", "message")
+
+    def __init__(self, partition: int) -> None:
+        self.message = SimpleNamespace(partition=partition)
+
+
 @app.timer(interval=rules.tick_interval_s, name="customers_sla_clock")  # type: ignore[untyped-decorator]
 async def sla_clock() -> None:
-    """Scan open alerts (the small due table) and tick customers whose warning or deadline has passed."""
+    """Scan open alerts (the small due table) and fire sla_warning / sla_breach whose time has come.
+
+    The timer changes the state itself, through the outbox like every other writer, so a warning and
+    the state that records it are ordered with the customer's events (a tick on a topic of its own
+    could, after a crash, be applied before the replayed event that preceded it and publish one
+    alert version twice with different content: found by the fault test).
+    """
+    if app.rebalancing or app.in_recovery:
+        return
     now = time.time()
     entries = list(due_table.items())
     metrics.OPEN_ALERTS.set(len(entries))
+    active = {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE_TOPIC}
+    fired = False
     for key, entry in entries:
         if entry is None or next_deadline(entry) > now:
             continue
-        if now - _tick_sent.get(key, 0.0) < max(5.0, 4 * rules.tick_interval_s):
+        partition = entry_partition(entry)
+        if partition is None:
+            partition = _partition_of(key)
+        if partition not in active:
+            continue  # a standby copy: the worker that owns the partition fires it
+        raw = customers_table.get(key)
+        if raw is None:
             continue
-        _tick_sent[key] = now
-        await ticks_topic.send(key=key, value=b"tick")
+        out = tick(key.decode(), CustomerState.from_bytes(raw), rules, datetime.now(UTC))
+        if not out.alerts:
+            continue
+        event = _TimerEvent(partition)
+        token = _current_event.set(weakref.ref(event))  # type: ignore[arg-type]  # duck-typed: .message.partition
+        try:
+            await _emit(key, out)
+            _save(event, key, out)
+        finally:
+            _current_event.reset(token)
+        fired = True
+    if fired:
+        await outbox().flush()
+
+
+def _partition_of(key: bytes) -> int:
+    """Kafka's default (murmur2) partition of ``key``: what the producers use for feedback.raw.v1."""
+    return int(_murmur2(key) & 0x7FFFFFFF) % settings.partitions

@@ -138,17 +138,24 @@ class CustomerState:
         )
 
 
-def due_entry(state: CustomerState) -> bytes | None:
+def due_entry(state: CustomerState, partition: int | None = None) -> bytes | None:
     """What the SLA timer needs to know about this customer, or None when nothing is pending.
 
-    Kept in a second, small table so the timer scans only customers with open alerts.
+    Kept in a second, small table so the timer scans only customers with open alerts. ``partition``:
+    where the customer's state lives, so the timer can write its changelog record there.
     """
     ep = state.episode
     if ep is None or not ep.is_open() or ep.breached:
         return None
-    return orjson.dumps([ep.warn_at if not ep.warned else None, ep.due_by])
+    return orjson.dumps([ep.warn_at if not ep.warned else None, ep.due_by, partition])
 
 
 def next_deadline(entry: bytes) -> float:
-    warn_at, due_by = orjson.loads(entry)
+    warn_at, due_by = orjson.loads(entry)[:2]
     return float(warn_at if warn_at is not None else due_by)
+
+
+def entry_partition(entry: bytes) -> int | None:
+    """The partition recorded in a due entry (None in entries written before it was recorded)."""
+    d = orjson.loads(entry)
+    return int(d[2]) if len(d) > 2 and d[2] is not None else None

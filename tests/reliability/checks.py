@@ -124,7 +124,9 @@ class AlertReport:
     """Publications repeating an (alert_id, version) already seen (identical apart from emitted_at)."""
     by_kind: Counter[str] = field(default_factory=Counter)
     collisions: list[str] = field(default_factory=list)
-    """Violations of the contract: one id per episode, one payload per (id, version)."""
+    """Violations of the contract: one payload per (id, version)."""
+    id_collisions: list[str] = field(default_factory=list)
+    """Violations of stable ids: one alert id per episode and one episode per alert id."""
     gaps: list[str] = field(default_factory=list)
     """Alert ids whose published versions are not 1..max (a publication was lost)."""
 
@@ -158,8 +160,9 @@ def check_alerts(alerts: Iterable[Mapping[str, Any]]) -> AlertReport:
             rep.collisions.append(f"{key[0]} v{key[1]}: two different publications (differ in {diff}: "
                                   f"{[(k, seen.get(k), body.get(k)) for k in diff[:3]]})")
     rep.alerts, rep.episodes = len(episodes_of), len(ids_of)
-    rep.collisions += [f"{ep} has {len(ids)} alert ids {sorted(ids)[:3]}" for ep, ids in ids_of.items() if len(ids) > 1]
-    rep.collisions += [f"alert {aid} used for {sorted(eps)[:3]}" for aid, eps in episodes_of.items() if len(eps) > 1]
+    rep.id_collisions += [f"{ep} has {len(ids)} alert ids {sorted(ids)[:3]}"
+                          for ep, ids in ids_of.items() if len(ids) > 1]
+    rep.id_collisions += [f"alert {aid} used for {sorted(eps)[:3]}" for aid, eps in episodes_of.items() if len(eps) > 1]
     rep.gaps = [f"{aid}: versions {sorted(vs)[:10]}... (max {max(vs)}, {len(vs)} distinct)"
                 for aid, vs in versions.items() if vs != set(range(1, max(vs) + 1))]
     return rep

@@ -95,12 +95,12 @@ def test_alerts_replayed_identically_pass_and_count_as_replays() -> None:
               _alert("a1", 3, "sla_warning"), _alert("b1", 1, "abuse", episode=1)]
     rep = check_alerts(alerts)
     assert (rep.publications, rep.alerts, rep.episodes, rep.replays) == (5, 2, 2, 1)
-    assert rep.collisions == [] and rep.gaps == []
+    assert rep.collisions == [] and rep.id_collisions == [] and rep.gaps == []
 
 
 def test_alert_checks_catch_unstable_ids_changed_replays_and_lost_versions() -> None:
-    assert check_alerts([_alert("a1", 1, "opened"), _alert("a2", 2)]).collisions  # one episode, two ids
-    assert check_alerts([_alert("a1", 1, customer="c1"), _alert("a1", 2, customer="c2")]).collisions
+    assert check_alerts([_alert("a1", 1, "opened"), _alert("a2", 2)]).id_collisions  # one episode, two ids
+    assert check_alerts([_alert("a1", 1, customer="c1"), _alert("a1", 2, customer="c2")]).id_collisions
     replay_changed = check_alerts([_alert("a1", 1, "opened"), _alert("a1", 1, "opened", severity="low")])
     assert len(replay_changed.collisions) == 1 and "severity" in replay_changed.collisions[0]
     assert check_alerts([_alert("a1", 1, "opened"), _alert("a1", 3)]).gaps  # version 2 lost

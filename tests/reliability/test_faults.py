@@ -241,7 +241,9 @@ def test_faults_lose_nothing_and_duplicate_nothing(
         ("aggregate rows compared", len(expected)), ("  mismatches", len(mismatches)),
         ("alert publications", alert_rep.publications), ("  distinct alerts", alert_rep.alerts),
         ("  replayed publications (identical)", alert_rep.replays),
-        ("  alert-id collisions", len(alert_rep.collisions)), ("  alerts with lost versions", len(alert_rep.gaps)),
+        ("  alert-id collisions", len(alert_rep.id_collisions)),
+        ("  (alert_id, version) published twice with different content", len(alert_rep.collisions)),
+        ("  alerts with lost versions", len(alert_rep.gaps)),
         ("customers checked for order (state)", state_rep.customers),
         ("  contacts checked", state_rep.contacts_checked),
         *((f"  {name.replace('_', ' ')}", len(v)) for name, v in state_rep.failures().items()),
@@ -272,6 +274,7 @@ def test_faults_lose_nothing_and_duplicate_nothing(
     assert not mismatches, f"{len(mismatches)} aggregate rows differ (key, recomputed, stored): {mismatches[:10]}"
     assert alert_rep.alerts >= MIN_ALERTS, f"only {alert_rep.alerts} alerts: the generator must produce some"
     assert not alert_rep.collisions, alert_rep.collisions[:10]
+    assert not alert_rep.id_collisions, alert_rep.id_collisions[:10]
     assert not alert_rep.gaps, alert_rep.gaps[:10]
     assert state_rep.customers == len({e.customer_id for e in raw.values()}) > 0
     assert not state_rep.failures(), {k: v[:5] for k, v in state_rep.failures().items()}
