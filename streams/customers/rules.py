@@ -194,17 +194,14 @@ def _reasons(
     drivers = _drivers(ev)
     me = (ev.event_id,)
     ch = (ev.channel,)
+
+    def this_contact(rule: str, detail: str, cues: tuple[str, ...] = ()) -> AlertReason:
+        """A reason proven by this contact alone."""
+        return AlertReason(rule=rule, event_ids=me, channels=ch, drivers=cues + drivers, detail=detail,
+                           snippet=snippet)
+
     if "very_negative" in on and flags & VERY_NEGATIVE:
-        out.append(
-            AlertReason(
-                rule="very_negative",
-                event_ids=me,
-                channels=ch,
-                drivers=drivers,
-                detail=f"satisfaction {score:.2f}",
-                snippet=snippet,
-            )
-        )
+        out.append(this_contact("very_negative", f"satisfaction {score:.2f}"))
     if (
         "complaint" in on
         and flags & NEGATIVE
@@ -212,16 +209,8 @@ def _reasons(
         and ev.channel.value in rules.complaint_channels
         and (not rules.complaint_needs_aspect or ev.aspects or set(ev.cues) - set(rules.abuse_cues))
     ):
-        out.append(
-            AlertReason(
-                rule="complaint",
-                event_ids=me,
-                channels=ch,
-                drivers=drivers,
-                detail=f"complaint ({', '.join(ev.aspects[:4]) or ', '.join(ev.cues[:4])}), satisfaction {score:.2f}",
-                snippet=snippet,
-            )
-        )
+        what = ", ".join(ev.aspects[:4]) or ", ".join(ev.cues[:4])
+        out.append(this_contact("complaint", f"complaint ({what}), satisfaction {score:.2f}"))
     if (
         "nps_detractor" in on
         and ev.nps is not None
@@ -229,16 +218,7 @@ def _reasons(
         and ev.sentiment is not None
         and ev.sentiment <= rules.nps_text_threshold
     ):
-        out.append(
-            AlertReason(
-                rule="nps_detractor",
-                event_ids=me,
-                channels=ch,
-                drivers=drivers,
-                detail=f"NPS {ev.nps} with negative text ({ev.sentiment:.2f})",
-                snippet=snippet,
-            )
-        )
+        out.append(this_contact("nps_detractor", f"NPS {ev.nps} with negative text ({ev.sentiment:.2f})"))
     if "low_rating" in on and ev.sentiment is not None and ev.sentiment <= rules.nps_text_threshold:
         low = (
             f"{ev.stars} stars"
@@ -248,16 +228,7 @@ def _reasons(
             else None
         )
         if low is not None:
-            out.append(
-                AlertReason(
-                    rule="low_rating",
-                    event_ids=me,
-                    channels=ch,
-                    drivers=drivers,
-                    detail=f"{low} with negative text ({ev.sentiment:.2f})",
-                    snippet=snippet,
-                )
-            )
+            out.append(this_contact("low_rating", f"{low} with negative text ({ev.sentiment:.2f})"))
     if "repeat_negative" in on and flags & NEGATIVE:
         since = ev.event_time.timestamp() - rules.repeat_window_days * DAY
         hits = [
@@ -280,32 +251,14 @@ def _reasons(
     if "threat" in on:
         threats = [c for c in ev.cues if c in rules.threat_cues]
         if threats:
-            out.append(
-                AlertReason(
-                    rule="threat",
-                    event_ids=me,
-                    channels=ch,
-                    drivers=tuple(threats) + drivers,
-                    detail="threat: " + ", ".join(threats),
-                    snippet=snippet,
-                )
-            )
+            out.append(this_contact("threat", "threat: " + ", ".join(threats), tuple(threats)))
     # The cue says a promise was broken; a clearly positive contact with it ("earlier than promised") is a
     # promise kept. The aspect only says a promise was *mentioned* ("a day earlier than you said"), so it
     # counts only in a negative contact.
     if "broken_promise" in on and not flags & POSITIVE:
         marks = [m for m in rules.broken_promise_markers if m in ev.cues or (m in ev.aspects and flags & NEGATIVE)]
         if marks:
-            out.append(
-                AlertReason(
-                    rule="broken_promise",
-                    event_ids=me,
-                    channels=ch,
-                    drivers=drivers,
-                    detail="broken promise",
-                    snippet=snippet,
-                )
-            )
+            out.append(this_contact("broken_promise", "broken promise"))
     return out
 
 
