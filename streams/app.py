@@ -6,8 +6,9 @@ Topics are declared as raw bytes and validated in code, so a malformed record be
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable
+import asyncio
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ripple import topics
@@ -76,10 +77,29 @@ BatchEnd = Callable[[], Awaitable[None]]
 """A stage's work once per batch, before the batch is acknowledged (e.g. persisting window state)."""
 
 fused_handlers: list[tuple[str, ScoredHandler]] = []
+batch_starts: list[BatchEnd] = []
+"""Run first in every batch, with the stage lock held (e.g. the SLA scan owed after an assignment)."""
 batch_ends: list[BatchEnd] = []
+stage_lock = asyncio.Lock()
+"""Held by a batch from its first record to its flush, and by every timer that writes state or outputs.
+
+Why: a timer's decision (an SLA warning, a window closing) is not an input record, so a replay after a
+crash cannot repeat it at the same point of the stream. Under the lock a timer sees state at a batch
+boundary and flushes alone: a crash between its outputs and its state leaves the state as it was
+before the timer ran, and the timer's first run after the restart, before any record (see
+``batch_starts``), repeats the same decision with the same content instead of a replayed record
+publishing a different alert under the same version (found by the fault test).
+"""
 STAGES = frozenset(filter(None, settings.stages.split(",")))
 FUSED = settings.fused_stages and "score" in STAGES
 """The stages after scoring run inside the scoring pass (else: over feedback.scored.v1)."""
+SOURCE_TOPIC = topics.RAW if FUSED else topics.SCORED
+"""The topic the stages after scoring read: its partitions hold their state (table writes follow its records)."""
+
+
+def source_partitions() -> set[int]:
+    """The partitions of SOURCE_TOPIC this worker holds now: the state partitions it owns."""
+    return {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE_TOPIC}
 
 
 def on_scored(stage: str, batch_end: BatchEnd | None = None) -> Callable[[ScoredHandler], ScoredHandler]:
@@ -166,17 +186,20 @@ async def _run_batch(messages: list[Any]) -> None:
         for message in messages:
             unacked.add(message)
     create_event, set_current, route = app.create_event, _current_event.set, _routes.__getitem__
-    try:
-        for message in messages:
-            event = create_event(message.key, message.value, message.headers, message)
-            set_current(weakref.ref(event))
-            await route(message.topic)(event)
-    finally:
-        set_current(None)
-    for batch_end in batch_ends:
-        await batch_end()
-    await outbox().flush()
-    await app.producer.flush()  # dead letters (sent through faust)
+    async with stage_lock:
+        for batch_start in batch_starts:
+            await batch_start()
+        try:
+            for message in messages:
+                event = create_event(message.key, message.value, message.headers, message)
+                set_current(weakref.ref(event))
+                await route(message.topic)(event)
+        finally:
+            set_current(None)
+        for batch_end in batch_ends:
+            await batch_end()
+        await outbox().flush()
+        await app.producer.flush()  # dead letters (sent through faust)
     ack = app.consumer.ack
     for message in messages:
         ack(message)

@@ -5,7 +5,8 @@
 - ``customer_followups``: feedback.followups.v1 -> acknowledged / closed.
 - ``sla_clock`` (a timer): open alerts past their warning time or deadline -> sla_warning / sla_breach,
   with no further events needed; it writes the state itself through the outbox (partition recorded in
-  the due table), so its changes are ordered with the customer's events.
+  the due table), between batches (``streams.app.stage_lock``), and once more before the first record
+  after each assignment, so a crash can never make a replayed record and a warning claim one version.
 - ``agent_exposure``: hostile contacts re-keyed by agent id -> agent_abuse supervisor alerts.
 
 All topics feeding the customers table are keyed by customer id with the same partition count, so
@@ -27,7 +28,18 @@ from faust.streams import _current_event
 
 from ripple import topics
 from ripple.contracts import AlertKind, CustomerAlert, ScoredFeedback
-from streams.app import FUSED, _topic, app, batch_agent, dead_letter, on_scored, outbox, settings
+from streams.app import (
+    _topic,
+    app,
+    batch_agent,
+    batch_starts,
+    dead_letter,
+    on_scored,
+    outbox,
+    settings,
+    source_partitions,
+    stage_lock,
+)
 from streams.customers import metrics
 from streams.customers.config import get_rules
 from streams.customers.exposure import Exposure, decode_hostile, encode_hostile, record_hostile
@@ -67,8 +79,6 @@ hostile_topic = _internal("customers-hostile-by-agent")
 customers_table = _table("customers", "customer_id -> CustomerState (orjson)")
 due_table = _table("customers-due", "customer_id -> [warn_at, due_by] for open alerts only")
 exposure_table = _table("agent-exposure", "agent_id -> hostile contacts of the current shift")
-SOURCE_TOPIC = topics.RAW if FUSED else topics.SCORED
-"""The topic whose partitions hold the customers' state (the table writes follow its records)."""
 
 for _t in (customers_table, due_table, exposure_table):
     register_table(outbox(), _t, settings.changelog_tail_record)
@@ -178,19 +188,48 @@ class _TimerEvent:
 
 @app.timer(interval=rules.tick_interval_s, name="customers_sla_clock")  # type: ignore[untyped-decorator]
 async def sla_clock() -> None:
-    """Scan open alerts (the small due table) and fire sla_warning / sla_breach whose time has come.
-
-    The timer changes the state itself, through the outbox like every other writer, so a warning and
-    the state that records it are ordered with the customer's events (a tick on a topic of its own
-    could, after a crash, be applied before the replayed event that preceded it and publish one
-    alert version twice with different content: found by the fault test).
-    """
+    """Fire sla_warning / sla_breach whose time has come, with no further events needed."""
     if app.rebalancing or app.in_recovery:
         return
+    async with stage_lock:
+        await _fire_due()
+
+
+class _Sla:
+    owed = True
+    """A scan is owed before the first record after an assignment (see ``streams.app.stage_lock``)."""
+
+
+@app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types its handlers narrowly
+async def _on_assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+    _Sla.owed = True
+
+
+async def _scan_before_records() -> None:
+    """After a restart or rebalance, fire what is due before any record touches the state.
+
+    A crash after the timer published warnings but before their state was durable leaves the state
+    as it was before the timer ran; scanning first repeats those warnings identically (same state,
+    same deadlines), where a replayed record first would publish a different alert as that version.
+    """
+    if _Sla.owed:
+        _Sla.owed = False
+        await _fire_due()
+
+
+batch_starts.append(_scan_before_records)
+
+
+async def _fire_due() -> None:
+    """Scan open alerts (the small due table) and fire those past their warning time or deadline.
+
+    Runs with the stage lock held, so the state it reads and writes is at a batch boundary, and it
+    writes through the outbox like every other writer (partition recorded in the due entry).
+    """
     now = time.time()
     entries = list(due_table.items())
     metrics.OPEN_ALERTS.set(len(entries))
-    active = {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE_TOPIC}
+    active = source_partitions()
     fired = False
     for key, entry in entries:
         if entry is None or next_deadline(entry) > now:

@@ -27,7 +27,7 @@ from typing import Any
 from ripple import topics
 from ripple.contracts import ScoredFeedback
 from streams import metrics as stream_metrics
-from streams.app import FUSED, app, on_scored, outbox, settings
+from streams.app import app, on_scored, outbox, settings, source_partitions, stage_lock
 from streams.outbox import register_table
 from streams.scoring import Failure
 from streams.windows import metrics
@@ -72,18 +72,12 @@ class _Runtime:
     gauges: set[tuple[str, str]] = set()  # noqa: RUF012 - module singleton
 
 
-SOURCE_TOPIC = topics.RAW if FUSED else topics.SCORED
-"""Fused (the default), windows count in the scoring pass, on the raw topic's partitions."""
 _events_in = stream_metrics.EVENTS.labels(STAGE)
-
-
-def _assigned() -> set[int]:
-    return {tp.partition for tp in app.consumer.assignment() if tp.topic == SOURCE_TOPIC}
 
 
 def _reload() -> None:
     """After a rebalance and table recovery: keep held partitions, load their persisted windows."""
-    assigned = _assigned()
+    assigned = source_partitions()
     store.keep_partitions(assigned)
     n = store.restore_state([(bytes(k).decode(), bytes(v)) for k, v in state_table.data.items()], assigned,
                             time.time())
@@ -194,10 +188,21 @@ async def _update_lag() -> None:
 
 @app.timer(wcfg.tick_s)  # type: ignore[untyped-decorator]
 async def close_windows() -> None:
-    """Close windows the watermark passed, even with no further traffic (faust-streaming #250)."""
+    """Close windows the watermark passed, even with no further traffic (faust-streaming #250).
+
+    Between batches (``streams.app.stage_lock``): a window closed halfway through a batch would publish
+    counts that a replay of that batch, after a crash, could not reproduce.
+    """
+    if _Runtime.needs_reload and (app.rebalancing or app.in_recovery):
+        return
+    async with stage_lock:
+        await _close_due()
+    with contextlib.suppress(Exception):  # lag is best effort while the consumer (re)starts
+        await _update_lag()
+
+
+async def _close_due() -> None:
     if _Runtime.needs_reload:
-        if app.rebalancing or app.in_recovery:
-            return
         _reload()
     now = time.time()
     closed, rows = store.close_due(now)
@@ -221,5 +226,3 @@ async def close_windows() -> None:
     if wm > 0:
         metrics.WATERMARK_LAG.set(max(0.0, now - wm))
     metrics.OPEN_WINDOWS.set(len(store.windows))
-    with contextlib.suppress(Exception):  # lag is best effort while the consumer (re)starts
-        await _update_lag()

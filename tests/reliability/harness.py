@@ -251,6 +251,12 @@ def consume_to_end(bootstrap: str, topic: str, timeout: float = 60) -> list[Any]
             return all(consumer.position(tp) >= ends[tp] for tp in tps)
 
         wait_until(done, timeout, f"end of {topic}", interval=0)
+        # Tansu reports a partition's end as its last record batch's base offset + 1: the rest of that
+        # batch is still to come (buffered, or one fetch away). The topic is quiet by now, so an empty
+        # poll after the reported end means there is nothing more.
+        while tail := consumer.poll(timeout_ms=1000):
+            for msgs in tail.values():
+                out.extend(msgs)
         return out
     finally:
         consumer.close()

@@ -172,6 +172,8 @@ def test_faults_lose_nothing_and_duplicate_nothing(
         # times and channels joined with each event's scoring, then wait until the latest versions in
         # feedback_minute equal it (windows close lateness + idle grace after the last event).
         raw = parse_raw(m.value for m in consume_to_end(broker.bootstrap, topics.RAW))
+        unread = gen.acked - raw.keys()
+        assert not unread, f"{len(unread)} acknowledged raw events not read back from {topics.RAW}"
         expected = recompute_aggregates(raw, scorings(backend), WINDOW_S)
         mismatches: list[Any] = []
 
