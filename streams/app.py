@@ -14,7 +14,7 @@ from typing import Any
 from ripple import topics
 from ripple.contracts import DeadLetter, ScoredFeedback
 from ripple.settings import get_settings
-from streams.faust_compat import prepare
+from streams.faust_compat import keep_rejoining_while_paused, prepare
 
 settings = get_settings()
 prepare(settings.fetch_max_wait_ms)
@@ -50,6 +50,7 @@ app = faust.App(
     key_serializer="raw",
     value_serializer="raw",
 )
+keep_rejoining_while_paused(app)
 
 
 def _topic(name: str) -> Any:

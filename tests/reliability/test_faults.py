@@ -119,16 +119,22 @@ def test_faults_lose_nothing_and_duplicate_nothing(
         exits.append(("worker", code))
         worker.start()
         since[worker] = progress(worker)
-        # 3. SIGSTOP the worker past its session timeout, then SIGCONT. Not awaited "at work": a worker
-        #    stopped while consuming at a few hundred events/s never resumes after SIGCONT (consumer
-        #    thread keepalive lost, lag frozen; with and without streams.faust_compat's patch) -- an
-        #    open bug reported to the lead; awaiting at_work(worker) here reproduces it.
-        time.sleep(4)
+        # 3. SIGSTOP the worker while it consumes, past its session timeout and poll interval, then
+        #    SIGCONT: it must rejoin the group and consume again (it once stayed out of the group for
+        #    good: see streams.faust_compat.keep_rejoining_while_paused).
+        time.sleep(2)
+        done = at_work(worker)
         worker.pause()
-        fault("SIGSTOP worker")
+        fault(f"SIGSTOP worker (after {done} records)")
         time.sleep(Settings().session_timeout_s + 4)
         worker.resume()
-        note("SIGCONT worker")
+        # Committed offsets, not records written: a batch in flight at SIGSTOP is still flushed, but only
+        # a member of the group again can commit.
+        committed = group_offsets(broker.bootstrap, worker_group, topics.RAW)
+        await_drained(lambda: group_offsets(broker.bootstrap, worker_group, topics.RAW) > committed, 90,
+                      "the worker committing again after SIGCONT")
+        since[worker] = progress(worker)
+        note("SIGCONT worker -> consuming again")
         # 4. ClickHouse stopped for 30 s while events keep flowing.
         time.sleep(2)
         clickhouse_server.stop(remove=False)
