@@ -61,6 +61,23 @@ def slope_per_min(ts: list[float], ys: list[float]) -> float:
     return 0.0 if den == 0 else 60 * sum((t - mt) * (y - my) for t, y in zip(ts, ys, strict=True)) / den
 
 
+class Workers:
+    """The worker processes of one layout, sampled and stopped together (RSS summed over them)."""
+
+    def __init__(self, procs: list[Proc]) -> None:
+        self.procs = procs
+
+    def rss(self) -> float:
+        return sum(rss_mb(p.proc.pid) for p in self.procs if p.proc)
+
+    def alive(self) -> bool:
+        return all(p.alive() for p in self.procs)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.stop()
+
+
 @dataclass
 class Sample:
     t: float
@@ -99,13 +116,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--drain-s", type=float, default=120.0, help="time allowed for the lag to drain at the end")
     ap.add_argument("--lag-tolerance", type=int, default=0)
     ap.add_argument("--csv", type=Path, default=None, help="also write the samples here")
+    ap.add_argument("--layout", choices=("fused", "split"), default="fused",
+                    help="fused: one worker runs every stage; split: a score+customers worker per partition "
+                         "and a windows worker (RSS summed over the workers, lag summed over their groups)")
+    ap.add_argument("--partitions", type=int, default=2, help="partitions of every topic (private broker)")
     return ap.parse_args(argv)
 
 
 @contextlib.contextmanager
-def services() -> Iterator[tuple[str, str]]:
+def services(partitions: int = 2) -> Iterator[tuple[str, str]]:
     with TansuBroker() as broker, ClickHouseServer() as ch:
-        create_topics(broker.bootstrap, topics.ALL, 2)
+        create_topics(broker.bootstrap, topics.ALL, partitions)
         yield broker.bootstrap, ch.url
 
 
@@ -113,7 +134,7 @@ def run(args: argparse.Namespace, bootstrap: str | None = None, clickhouse_url: 
         out: TextIO | None = None) -> Summary:
     """Run the soak; ``bootstrap``/``clickhouse_url`` reuse running services, else private ones start."""
     if bootstrap is None or clickhouse_url is None:
-        with services() as (b, c):
+        with services(args.partitions) as (b, c):
             return run(args, b, c, out)
     stream = out or sys.stdout
 
@@ -123,7 +144,23 @@ def run(args: argparse.Namespace, bootstrap: str | None = None, clickhouse_url: 
     suffix = uuid.uuid4().hex[:6]
     with tempfile.TemporaryDirectory(prefix="ripple-soak-") as tmp:
         env = pipeline_env(bootstrap, clickhouse_url, Path(tmp) / "data", suffix)
-        worker = Proc(["worker"], env, Path(tmp) / "worker.log").start()
+        env["RIPPLE_PARTITIONS"] = str(args.partitions)
+        lags = [(f"rw-{suffix}", topics.RAW)]
+        if args.layout == "split":
+            # Scoring and customers in one process per partition (one consumer group), windows in a
+            # process of its own over the scored topic (its own group): RIPPLE_STAGES, as deployed to scale.
+            workers = [Proc(["worker"], {**env, "RIPPLE_STAGES": "score,customers",
+                                         "RIPPLE_DATA_DIR": str(Path(tmp) / f"data{i}")}, Path(tmp) / f"worker{i}.log")
+                       for i in range(args.partitions)]
+            workers.append(Proc(["worker"], {**env, "RIPPLE_STAGES": "windows", "RIPPLE_WORKER_ID": f"rw-{suffix}-win",
+                                             "RIPPLE_DATA_DIR": str(Path(tmp) / "data-win")},
+                                Path(tmp) / "worker-windows.log"))
+            lags.append((f"rw-{suffix}-win", topics.SCORED))
+        else:
+            workers = [Proc(["worker"], env, Path(tmp) / "worker.log")]
+        for w in workers:
+            w.start()
+        worker = Workers(workers)
         sink = Proc(["sink"], env, Path(tmp) / "sink.log").start()
         total = int(args.rate * args.minutes * 60)
         gen = AckedGenerator(Settings(brokers=bootstrap), total=total, rate=args.rate, producer_id=f"soak{suffix}")
@@ -132,8 +169,8 @@ def run(args: argparse.Namespace, bootstrap: str | None = None, clickhouse_url: 
 
         def sample(t0: float) -> Sample:
             s = Sample(time.monotonic() - t0, len(gen.acked),
-                       rss_mb(worker.proc.pid) if worker.proc else 0.0, rss_mb(sink.proc.pid) if sink.proc else 0.0,
-                       group_lag(bootstrap, f"rw-{suffix}", topics.RAW),
+                       worker.rss(), rss_mb(sink.proc.pid) if sink.proc else 0.0,
+                       sum(group_lag(bootstrap, group, topic) for group, topic in lags),
                        group_lag(bootstrap, f"rs-{suffix}", topics.SCORED))
             samples.append(s)
             write(f"{s.t:.1f},{s.produced},{s.worker_rss:.1f},{s.sink_rss:.1f},{s.worker_lag},{s.sink_lag}")
@@ -165,7 +202,7 @@ def run(args: argparse.Namespace, bootstrap: str | None = None, clickhouse_url: 
             worker.stop()
             sink.stop()
             if not alive:
-                for p in (worker, sink):
+                for p in (*worker.procs, sink):
                     write(f"--- {p.args[0]} log tail ---\n{p.log.read_text(errors='replace')[-2000:]}")
 
     summary = Summary(samples, drain_s=time.monotonic() - drain_started if drain_started else 0.0,
@@ -195,8 +232,8 @@ def run(args: argparse.Namespace, bootstrap: str | None = None, clickhouse_url: 
         args.csv.write_text("t_s,produced,worker_rss_mb,sink_rss_mb,worker_lag,sink_lag\n" + "".join(
             f"{s.t:.1f},{s.produced},{s.worker_rss:.1f},{s.sink_rss:.1f},{s.worker_lag},{s.sink_lag}\n"
             for s in samples))
-    write(f"\nsoak: {args.minutes:g} min at {args.rate:g} events/s, {summary.acked}/{total} acknowledged, "
-          f"{len(samples)} samples")
+    write(f"\nsoak: {args.minutes:g} min at {args.rate:g} events/s ({args.layout}), "
+          f"{summary.acked}/{total} acknowledged, {len(samples)} samples")
     write(f"{'':8}{'RSS start':>10}{'end':>8}{'max':>8}{'growth':>8}{'MB/min':>8}{'max lag':>9}{'final lag':>10}")
     for name in ("worker", "sink"):
         r = summary.rss[name]
