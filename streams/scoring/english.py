@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
+import vaderSentiment.vaderSentiment as _vader
 from vaderSentiment.vaderSentiment import NEGATE, SentimentIntensityAnalyzer
 
 SCORER = "vader+cs"
@@ -221,6 +222,26 @@ NEGATIVE_PHRASES = frozenset(name.replace("_", " ") for name, _, valence in PHRA
 class TextScore:
     compound: float
     drivers: tuple[str, ...]
+
+
+_NEGATE_WORDS = frozenset(NEGATE)
+_vader_negated = _vader.negated
+
+
+def _negated(input_words: list[str], include_nt: bool = True) -> bool:
+    """vaderSentiment's ``negated`` with a set lookup instead of a scan of NEGATE per word.
+
+    Why: VADER calls it for up to three words before every lexicon word and the original copies and
+    scans its ~60-word list each time: ~6% of scoring an English text. Same answers for every input
+    (tests/unit/scoring/test_english_negation.py compares the two), so scores do not change.
+    """
+    words = [str(w).lower() for w in input_words]
+    if not _NEGATE_WORDS.isdisjoint(words):
+        return True
+    return include_nt and any("n't" in w for w in words)
+
+
+_vader.negated = _negated  # module global: SentimentIntensityAnalyzer._negation_check looks it up there
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,16 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from ripple.contracts import Channel, DeadLetter, RawFeedback, ScoredFeedback, SentimentLabel, parse
+from ripple.contracts import (
+    AlertReason,
+    Channel,
+    CustomerAlert,
+    DeadLetter,
+    RawFeedback,
+    ScoredFeedback,
+    SentimentLabel,
+    parse,
+)
 
 BASE = {
     "event_id": "ev-1",
@@ -80,3 +89,25 @@ def test_dead_letter_keeps_original_bytes() -> None:
     dl = DeadLetter.of("score", "invalid_json", original, "bad", topic="t", partition=1, offset=7, key=b"k")
     back = parse(DeadLetter, dl.to_json())
     assert back.original() == original and back.offset == 7 and back.stage == "score"
+
+
+@pytest.mark.parametrize("text", ["Η παραγγελία ήρθε σπασμένη", "Посылка пришла \"разбитой\"\n", "😡 <b>&</b>",
+                                  "தாமதம்", "Առաքումը ուշացավ", "\u2028 line sep", "tab\there \\ back"])
+def test_wire_bytes_are_those_of_the_json_dump(text: str) -> None:
+    """to_json writes through pydantic's serializer: byte for byte what consumers got from orjson over
+    model_dump(mode="json") before, for every field type the contracts use."""
+    raw = RawFeedback.model_validate({**BASE, "text": text, "event_time": "2026-03-01T10:00:00.123456+02:00"})
+    scored = ScoredFeedback(**raw.model_dump(), language="el", language_confidence=0.8125, sentiment=-1e-05,
+                            label=SentimentLabel.NEGATIVE, reliable=False, scorer="lexicon", scorer_version="1",
+                            scored_at=datetime(2026, 3, 1, 12, 0, 0, 7, tzinfo=UTC), aspects=("delivery",),
+                            satisfaction=0.3333333333333333, drivers=("late", "σπασμένη"))
+    dl = DeadLetter.of("score", "invalid_json", text.encode(), "bad", topic="t", partition=1, offset=7, key=None)
+    t = datetime(2026, 3, 2, 8, 0, 0, 500, tzinfo=UTC)
+    alert = CustomerAlert(alert_id="a1", version=3, kind="closed", status="closed", customer_id="c1", episode=2,
+                          severity="high", priority=3.7071067811865475, estimated_reach=9, recommended_action="call",
+                          reasons=(AlertReason(rule="public_threat", event_ids=("e1",), channels=("review",),
+                                               detail="1 star", snippet=text),),
+                          opened_at=t, due_by=t, closed_at=t, time_to_close_s=5400.0, recovery=-0.125,
+                          event_time=t, emitted_at=t)
+    for model in (raw, scored, dl, alert):
+        assert model.to_json() == orjson.dumps(model.model_dump(mode="json")), type(model).__name__
