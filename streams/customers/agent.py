@@ -45,7 +45,7 @@ from streams.customers.config import get_rules
 from streams.customers.exposure import Exposure, decode_hostile, encode_hostile, record_hostile
 from streams.customers.followups import Rejection, validate_followup
 from streams.customers.rules import Outcome, apply_followup, process_event, tick
-from streams.customers.state import CustomerState, due_entry, entry_partition, next_deadline
+from streams.customers.state import DecodedStates, due_entry, entry_partition, next_deadline
 from streams.outbox import put, register_table
 from streams.scoring import Failure
 
@@ -92,10 +92,14 @@ async def _publish(key: bytes, alert: CustomerAlert) -> None:
     metrics.ALERTS.labels(alert.kind.value, alert.severity.value).inc()
 
 
+_states = DecodedStates()
+
+
 def _save(event: Any, key: bytes, out: Outcome) -> None:
     box, partition = outbox(), event.message.partition
     data = out.state.to_bytes()
     put(box, customers_table, partition, key, data)
+    _states.keep(key, data, out.state)
     metrics.STATE_BYTES.observe(len(data))
     entry = due_entry(out.state, partition)
     if entry is None:
@@ -127,7 +131,7 @@ async def customers(event: Any, ev: ScoredFeedback) -> Failure | None:
     if not _key_matches(key, ev.customer_id):
         # State is partitioned by the record key: a wrongly keyed record would fork the customer.
         return Failure("key_mismatch", f"key {key!r} != customer_id")
-    out = process_event(CustomerState.from_bytes(customers_table.get(key)), ev, rules, datetime.now(UTC))
+    out = process_event(_states.take(key, customers_table.get(key)), ev, rules, datetime.now(UTC))
     if out.duplicate:
         metrics.DUPLICATES.labels("scored").inc()
         return None
@@ -153,7 +157,7 @@ async def customer_followups(event: Any) -> None:
     if not _key_matches(key, fu.customer_id):
         await dead_letter(STAGE, Failure("key_mismatch", f"key {key!r} != customer_id"), event)
         return
-    out = apply_followup(CustomerState.from_bytes(customers_table.get(key)), fu, rules, datetime.now(UTC))
+    out = apply_followup(_states.take(key, customers_table.get(key)), fu, rules, datetime.now(UTC))
     result = "duplicate" if out.duplicate else out.ignored or "applied"
     metrics.FOLLOWUPS.labels(fu.kind.value, result).inc()
     await _emit(key, out)  # before the state, as in ``customers``
@@ -203,6 +207,7 @@ class _Sla:
 @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # mode types its handlers narrowly
 async def _on_assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
     _Sla.owed = True
+    _states.clear()  # stale entries would only miss (see DecodedStates); this frees revoked customers
 
 
 async def _scan_before_records() -> None:
@@ -242,8 +247,9 @@ async def _fire_due() -> None:
         raw = customers_table.get(key)
         if raw is None:
             continue
-        out = tick(key.decode(), CustomerState.from_bytes(raw), rules, datetime.now(UTC))
-        if not out.alerts:
+        out = tick(key.decode(), _states.take(key, raw), rules, datetime.now(UTC))
+        if not out.alerts:  # nothing changed: the decoded state is still the stored one
+            _states.keep(key, raw, out.state)
             continue
         event = _TimerEvent(partition)
         token = _current_event.set(weakref.ref(event))  # type: ignore[arg-type]  # duck-typed: .message.partition
