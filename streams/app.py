@@ -7,6 +7,7 @@ Topics are declared as raw bytes and validated in code, so a malformed record be
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -167,7 +168,6 @@ def batch_agent(topic: Any) -> Callable[[EventHandler], EventHandler]:
     def register(handler: EventHandler) -> EventHandler:
         app.topics.add(topic.clone(is_iterator=True))
         _routes[topic.get_topic_name()] = handler
-        install_batch_route(app, _routes, _run_batch)
         return handler
 
     return register
@@ -229,17 +229,13 @@ async def score(event: Any) -> None:
             await dead_letter(stage, failure, event)
 
 
+@functools.cache
 def outbox() -> Outbox:
     """The worker's one outbox: scored events, alerts, aggregates and table changelogs go through it."""
-    if _state.outbox is None:
-        _state.outbox = Outbox(app.producer)
-    return _state.outbox
+    return Outbox(app.producer)
 
 
-class _state:
-    outbox: Outbox | None = None
-
-
+install_batch_route(app, _routes, _run_batch)  # reads _routes live: agents below add their topics
 # Further agents live in their own modules and register on ``app`` when imported here.
 if "score" in STAGES:
     batch_agent(raw_topic)(score)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Container
 from typing import Any
 
 import faust
@@ -40,16 +40,17 @@ _ROUTE_ATTR = "_ripple_batch_route"
 _original_drain = faust_consumer.Consumer._drain_messages
 
 
-def install(app: faust.App, topic_names: Iterable[str], handler: BatchHandler) -> None:
+def install(app: faust.App, topic_names: Container[str], handler: BatchHandler) -> None:
     """Route records of ``topic_names`` to ``handler`` in batches; the rest keep faust's path.
 
-    The topics must also be subscribed (``app.topics.add``) so that faust assigns their partitions
-    and co-partitions the tables with them.
+    ``topic_names`` is read on every fetch, so topics added to it later are routed too. The topics
+    must also be subscribed (``app.topics.add``) so that faust assigns their partitions and
+    co-partitions the tables with them.
     """
     if not faust.__version__.startswith(SUPPORTED_FAUST):
         raise RuntimeError(f"streams.batch replaces Consumer._drain_messages of faust-streaming "
                            f"{SUPPORTED_FAUST}; check it against faust {faust.__version__} first")
-    setattr(app, _ROUTE_ATTR, (frozenset(topic_names), handler))
+    setattr(app, _ROUTE_ATTR, (topic_names, handler))
     faust_consumer.Consumer._drain_messages = _drain_messages  # type: ignore[method-assign]
 
 

@@ -28,7 +28,7 @@ from ripple import topics
 from ripple.contracts import ScoredFeedback
 from streams import metrics as stream_metrics
 from streams.app import app, on_scored, outbox, settings, source_partitions, stage_lock
-from streams.outbox import register_table
+from streams.outbox import put, register_table
 from streams.scoring import Failure
 from streams.windows import metrics
 from streams.windows.config import WindowSettings
@@ -95,13 +95,9 @@ async def _on_assigned(sender: Any, *args: Any, signal: Any = None, **kwargs: An
 
 def _persist() -> None:
     """Counters and new event ids of changed windows, and deletions, to the changelog-backed table."""
+    box = outbox()
     for w in store.state_writes():
-        key = w.key.encode()
-        if w.value is None:
-            state_table.data.pop(key, None)
-        else:
-            state_table.data[key] = w.value
-        outbox().append(state_table.changelog_topic.get_topic_name(), w.partition, key, w.value)
+        put(box, state_table, w.partition, w.key.encode(), w.value)
 
 
 def _persist_detector() -> None:
@@ -109,8 +105,7 @@ def _persist_detector() -> None:
     for name, value in detector.dump().items():
         key = name.encode()
         if detector_table.data.get(key) != value:
-            detector_table.data[key] = value
-            outbox().append(detector_table.changelog_topic.get_topic_name(), DETECTOR_PARTITION, key, value)
+            put(outbox(), detector_table, DETECTOR_PARTITION, key, value)
 
 
 def _count(sf: ScoredFeedback, outcome: Outcome) -> None:
